@@ -1,0 +1,343 @@
+// MiClient: token-correlated MI commands over one gdb process. It never hangs (every
+// command has a timeout), never confuses an async record with a reply, and rejects every
+// pending command with MI_ERR_GDB_EXITED the moment gdb goes away.
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.ts';
+import { CallSite, MiError, MiErrorCode } from './errors.ts';
+import { formatCommand, type MiArg } from './escape.ts';
+import { checkGdb, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-process.ts';
+import { parseLine } from './parser.ts';
+import type { MiAsyncRecord, MiParseErrorRecord, MiRecord, MiResultRecord, MiStreamRecord } from './records.ts';
+import type { GdbVersion } from './version.ts';
+
+export interface MiReply {
+  record: MiResultRecord;
+  /** `~` console output produced while the command ran, fragments in order. */
+  console: string[];
+  /** `&` log output produced while the command ran. */
+  log: string[];
+}
+
+export interface GdbExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** True when gdb exited after our -gdb-exit. */
+  requested: boolean;
+  /** PIDs gdb was still attached to when it went away (candidates for the watchdog). */
+  attachedPids: number[];
+}
+
+export interface MiClientEvents {
+  /** Raw traffic, for transcripts: a line written to gdb (without newline). */
+  'line-out': [string];
+  /** Raw traffic: a line read from gdb. */
+  'line-in': [string];
+  record: [MiRecord];
+  async: [MiAsyncRecord];
+  stream: [MiStreamRecord];
+  'parse-error': [MiParseErrorRecord];
+  exit: [GdbExit];
+}
+
+export interface MiClientOptions extends GdbSpawnOptions {
+  log: Logger;
+  /** Default per-command timeout. */
+  timeoutMs?: number | undefined;
+}
+
+export interface SendOptions {
+  timeoutMs?: number | undefined;
+}
+
+interface Pending {
+  token: number;
+  line: string;
+  name: string;
+  site: CallSite;
+  console: string[];
+  log: string[];
+  timer: NodeJS.Timeout | undefined;
+  /** Timed out: kept until gdb answers so its output is not attributed to another command. */
+  abandoned: boolean;
+  resolve: (r: MiReply) => void;
+  reject: (e: MiError) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class MiClient extends EventEmitter<MiClientEvents> {
+  readonly version: GdbVersion;
+  readonly pid: number;
+  private readonly proc: GdbSubprocess;
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private readonly pending = new Map<number, Pending>();
+  private nextToken = 1;
+  private exitInfo: GdbExit | undefined;
+  private exitRequested = false;
+  private readonly inferiors = new Map<string, number>();
+  private stdoutParts: string[] = [];
+  readonly exited: Promise<GdbExit>;
+
+  /** Checks `gdb --version`, then spawns gdb in MI mode. No preamble: see openGdb(). */
+  static async start(opts: MiClientOptions): Promise<MiClient> {
+    const gdbPath = resolveGdbPath(opts.gdbPath);
+    const version = await checkGdb(gdbPath);
+    const proc = spawnGdb(gdbPath, opts);
+    if (proc.pid === undefined) {
+      const r = await proc;
+      throw new MiError(MiErrorCode.GDB_MISSING, `could not start gdb: ${r.message ?? 'unknown error'}`);
+    }
+    return new MiClient(proc, version, opts);
+  }
+
+  private constructor(proc: GdbSubprocess, version: GdbVersion, opts: MiClientOptions) {
+    super();
+    this.proc = proc;
+    this.pid = proc.pid!;
+    this.version = version;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.log = opts.log.child({ component: 'mi', gdbPid: this.pid });
+    this.log.debug({ version: version.banner }, 'gdb started');
+
+    // A StringDecoder keeps UTF-8 sequences split across chunks intact.
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    proc.stderr.on('data', (chunk: string) => this.log.warn({ stderr: chunk.trimEnd() }, 'gdb stderr'));
+    // EPIPE on a dead gdb surfaces through the exit path below, not as an uncaught error.
+    proc.stdin.on('error', (err) => this.log.debug({ err }, 'gdb stdin error'));
+    // The process's own exit, not the end of its pipes: a child of gdb (a `shell` command,
+    // an ssh) can hold stdout open long after gdb is gone.
+    // Replies already in the pipe are still read, for a short while.
+    const stdoutEnded = new Promise<void>((r) => proc.stdout.once('close', () => r()));
+    this.exited = new Promise<GdbExit>((resolve) => {
+      proc.once('exit', (code, signal) => {
+        let timer: NodeJS.Timeout | undefined;
+        void Promise.race([stdoutEnded, new Promise<void>((r) => (timer = setTimeout(r, 250)))]).then(() => {
+          clearTimeout(timer);
+          resolve(this.onExit(code ?? undefined, signal ?? undefined));
+          proc.stdout.destroy();
+          proc.stderr.destroy();
+        });
+      });
+    });
+    proc.catch(() => undefined);
+  }
+
+  /** True once gdb has exited or its pipes closed. */
+  get isExited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  /** PIDs of the processes gdb is attached to, from =thread-group-started/exited. */
+  get attachedPids(): number[] {
+    return [...this.inferiors.values()];
+  }
+
+  /**
+   * Sends one MI command. String arguments are always quoted (see escape.ts). Resolves on
+   * ^done/^running/^connected/^exit; rejects with a coded MiError created here.
+   */
+  send(name: string, args: readonly MiArg[] = [], opts: SendOptions = {}): Promise<MiReply> {
+    const site = new CallSite(this.send);
+    const token = this.nextToken++;
+    let line: string;
+    try {
+      line = formatCommand(token, name, args);
+    } catch (err) {
+      return Promise.reject(site.attach(err as MiError));
+    }
+    const display = line.slice(String(token).length);
+    if (this.exitInfo) {
+      return Promise.reject(site.attach(new MiError(MiErrorCode.GDB_EXITED, `gdb has exited; cannot send ${name}`, { command: display })));
+    }
+    return new Promise<MiReply>((resolve, reject) => {
+      const p: Pending = { token, line: display, name, site, console: [], log: [], timer: undefined, abandoned: false, resolve, reject };
+      const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+      p.timer = setTimeout(() => {
+        p.abandoned = true;
+        p.timer = undefined;
+        this.log.warn({ token, command: display, timeoutMs }, 'MI command timed out');
+        reject(site.attach(new MiError(MiErrorCode.TIMEOUT, `gdb did not answer ${name} within ${timeoutMs} ms`, { command: display })));
+      }, timeoutMs);
+      this.pending.set(token, p);
+      this.log.trace({ mi: 'out', line }, 'MI >');
+      this.emit('line-out', line);
+      this.proc.stdin.write(line + '\n');
+    });
+  }
+
+  /**
+   * Resolves with the first async record matching `pred` that arrives after this call.
+   * Set it up before sending the command that causes the record.
+   */
+  waitForAsync(pred: (r: MiAsyncRecord) => boolean, timeoutMs: number, what = 'async record'): Promise<MiAsyncRecord> {
+    const site = new CallSite(this.waitForAsync);
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('async', onAsync);
+        this.off('exit', onExit);
+      };
+      const onAsync = (r: MiAsyncRecord): void => {
+        if (!pred(r)) return;
+        cleanup();
+        resolve(r);
+      };
+      const onExit = (): void => {
+        cleanup();
+        reject(site.attach(new MiError(MiErrorCode.GDB_EXITED, `gdb exited while waiting for ${what}`)));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(site.attach(new MiError(MiErrorCode.TIMEOUT, `no ${what} within ${timeoutMs} ms`)));
+      }, timeoutMs);
+      if (this.exitInfo) return onExit();
+      this.on('async', onAsync);
+      this.on('exit', onExit);
+    });
+  }
+
+  /**
+   * Clean shutdown: detach every inferior (each left running), -gdb-exit, then SIGTERM and
+   * finally SIGKILL if gdb does not go within the grace period.
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<GdbExit> {
+    const graceMs = opts.graceMs ?? 3000;
+    if (this.exitInfo) return this.exitInfo;
+    for (const pid of this.attachedPids) {
+      try {
+        await this.send('-target-detach', [String(pid)], { timeoutMs: graceMs });
+      } catch (err) {
+        this.log.warn({ err, pid }, 'detach failed during close');
+      }
+    }
+    this.exitRequested = true;
+    // -gdb-exit's ^exit may be lost if gdb closes stdout first; the exit itself is what counts.
+    this.send('-gdb-exit', [], { timeoutMs: graceMs }).catch(() => undefined);
+    if (await this.exitedWithin(graceMs)) return this.exitInfo!;
+    this.log.warn('gdb did not exit after -gdb-exit; sending SIGTERM');
+    this.proc.kill('SIGTERM');
+    if (await this.exitedWithin(graceMs)) return this.exitInfo!;
+    this.log.error('gdb ignored SIGTERM; sending SIGKILL');
+    this.proc.kill('SIGKILL');
+    return this.exited;
+  }
+
+  /** Sends a signal to gdb itself (tests use SIGKILL to prove nothing hangs). */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    this.proc.kill(signal);
+  }
+
+  private async exitedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const done = await Promise.race([this.exited.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  private onStdout(chunk: string): void {
+    // Long lines (a large memory read is megabytes of hex) arrive in many chunks: keep the
+    // pieces and join once, instead of re-copying a growing string per chunk.
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl === -1) break;
+      const piece = chunk.slice(start, nl);
+      const line = this.stdoutParts.length > 0 ? this.stdoutParts.join('') + piece : piece;
+      this.stdoutParts = [];
+      this.onLine(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.stdoutParts.push(chunk.slice(start));
+  }
+
+  private onLine(line: string): void {
+    if (line.length === 0) return;
+    if (this.log.isLevelEnabled('trace')) {
+      this.log.trace({ mi: 'in', line: line.length > 2000 ? `${line.slice(0, 2000)}…(${line.length} chars)` : line }, 'MI <');
+    }
+    this.emit('line-in', line);
+    const rec = parseLine(line);
+    this.emit('record', rec);
+    switch (rec.kind) {
+      case 'result':
+        return this.onResult(rec);
+      case 'exec':
+      case 'status':
+      case 'notify':
+        this.trackInferiors(rec);
+        this.emit('async', rec);
+        return;
+      case 'console':
+      case 'log':
+      case 'target': {
+        const head = this.pending.values().next();
+        if (!head.done && rec.kind !== 'target') head.value[rec.kind].push(rec.text);
+        this.emit('stream', rec);
+        return;
+      }
+      case 'prompt':
+        return;
+      case 'parse-error':
+        this.log.warn({ line: rec.line.slice(0, 500), message: rec.message }, 'unparsable MI line');
+        this.emit('parse-error', rec);
+        return;
+    }
+  }
+
+  private onResult(rec: MiResultRecord): void {
+    const token = rec.token === undefined ? undefined : Number(rec.token);
+    const p = token === undefined ? undefined : this.pending.get(token);
+    if (!p) {
+      // e.g. the second ^running of "attach PID &"; never a reply to another command.
+      this.log.debug({ token: rec.token, class: rec.class }, 'result record without a pending command');
+      return;
+    }
+    this.pending.delete(p.token);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.abandoned) {
+      this.log.debug({ token, command: p.line }, 'late reply to a timed-out command dropped');
+      return;
+    }
+    if (rec.class === 'error') {
+      const msg = typeof rec.results.msg === 'string' ? rec.results.msg : 'unknown error';
+      p.reject(p.site.attach(new MiError(MiErrorCode.COMMAND_FAILED, `${p.name} failed: ${msg}`, { command: p.line, gdbMessage: msg })));
+      return;
+    }
+    p.resolve({ record: rec, console: p.console, log: p.log });
+  }
+
+  private trackInferiors(rec: MiAsyncRecord): void {
+    if (rec.kind !== 'notify') return;
+    const id = rec.results.id;
+    if (typeof id !== 'string') return;
+    if (rec.class === 'thread-group-started' && typeof rec.results.pid === 'string') {
+      this.inferiors.set(id, Number(rec.results.pid));
+    } else if (rec.class === 'thread-group-exited') {
+      this.inferiors.delete(id);
+    }
+  }
+
+  private onExit(exitCode: number | undefined, signal: string | undefined): GdbExit {
+    if (this.exitInfo) return this.exitInfo;
+    if (this.stdoutParts.length > 0) this.onLine(this.stdoutParts.join(''));
+    this.stdoutParts = [];
+    const info: GdbExit = { exitCode, signal, requested: this.exitRequested, attachedPids: this.attachedPids };
+    this.exitInfo = info;
+    for (const p of this.pending.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      if (!p.abandoned) {
+        const how = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
+        p.reject(p.site.attach(new MiError(MiErrorCode.GDB_EXITED, `gdb exited (${how}) before answering ${p.name}`, { command: p.line })));
+      }
+    }
+    this.pending.clear();
+    const level = info.requested ? 'debug' : 'warn';
+    this.log[level]({ exitCode, signal, attachedPids: info.attachedPids }, 'gdb exited');
+    this.emit('exit', info);
+    return info;
+  }
+}

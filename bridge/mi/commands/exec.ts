@@ -1,0 +1,15 @@
+// Whole-process stop and resume in non-stop mode. Deliberately absent: the all-stop
+// `-exec-interrupt` (SIGINT can kill a Go target if gdb dies at the wrong moment) and any
+// breakpoint command (an int3 left behind kills the target with SIGTRAP).
+import type { MiClient, SendOptions } from '../client.ts';
+import { rawArg } from '../escape.ts';
+
+/** `-exec-interrupt --all`: SIGSTOP per thread. Wait for the `*stopped` records separately. */
+export async function execInterruptAll(c: MiClient, opts?: SendOptions): Promise<void> {
+  await c.send('-exec-interrupt', [rawArg('--all')], opts);
+}
+
+/** `-exec-continue --all` → ^running. */
+export async function execContinueAll(c: MiClient, opts?: SendOptions): Promise<void> {
+  await c.send('-exec-continue', [rawArg('--all')], opts);
+}

@@ -1,0 +1,42 @@
+// Attaching, detaching and selecting targets. Local attach is the non-stop background form
+// (`attach PID &`), which stops no thread; `-target-attach` (which stops every thread) is
+// only for remote targets, followed at once by execContinueAll.
+import type { MiClient, SendOptions } from '../client.ts';
+import { rawArg } from '../escape.ts';
+import { interpreterExecConsole } from './console.ts';
+
+function checkPid(pid: number): number {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new RangeError(`not a process id: ${pid}`);
+  return pid;
+}
+
+/** Non-stop local attach that never stops a thread. Resolves when gdb reports the inferior. */
+export async function attachInBackground(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
+  checkPid(pid);
+  const timeoutMs = opts?.timeoutMs ?? 30_000;
+  const started = c.waitForAsync(
+    (r) => r.kind === 'notify' && r.class === 'thread-group-started' && r.results.pid === String(pid),
+    timeoutMs,
+    `attach to ${pid}`,
+  );
+  started.catch(() => undefined);
+  await interpreterExecConsole(c, `attach ${pid} &`, { timeoutMs });
+  await started;
+}
+
+/** `-target-attach PID`: stops every thread (non-stop) — remote targets only. */
+export async function targetAttach(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
+  await c.send('-target-attach', [rawArg(checkPid(pid))], { timeoutMs: 30_000, ...opts });
+}
+
+/** `-target-detach [PID]`: the process keeps running. */
+export async function targetDetach(c: MiClient, pid?: number, opts?: SendOptions): Promise<void> {
+  await c.send('-target-detach', pid === undefined ? [] : [rawArg(checkPid(pid))], opts);
+}
+
+export type TargetKind = 'extended-remote' | 'remote' | 'core';
+
+/** `-target-select KIND PARAM` → ^connected. PARAM is host:port or a core file path. */
+export async function targetSelect(c: MiClient, kind: TargetKind, param: string, opts?: SendOptions): Promise<void> {
+  await c.send('-target-select', [rawArg(kind), param], { timeoutMs: 30_000, ...opts });
+}

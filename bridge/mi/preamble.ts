@@ -1,0 +1,49 @@
+// What every gdb we start is told before it touches a target (gdb-mi-notes.md §11.1).
+import type { MiClient } from './client.ts';
+import { gdbSet, gdbShow, listFeatures } from './commands/gdb.ts';
+import { interpreterExecConsole } from './commands/console.ts';
+import { MiError, MiErrorCode } from './errors.ts';
+
+/**
+ * Go raises these routinely (SIGPIPE on a closed socket, SIGSEGV for recovered nil
+ * dereferences, SIGURG for preemption); gdb's defaults would freeze the target on them.
+ */
+export const SIGNAL_PASSTHROUGH =
+  'handle SIGPIPE SIGSEGV SIGBUS SIGFPE SIGUSR1 SIGUSR2 SIGHUP SIGALRM SIGCHLD SIGWINCH SIGPROF SIGURG SIGIO nostop noprint pass';
+
+export const PREAMBLE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
+  // mi-async: without it gdb stops reading commands while the inferior runs.
+  ['mi-async', 'on'],
+  // non-stop: attach and read without stopping threads; must precede attach/connect.
+  ['non-stop', 'on'],
+  ['pagination', 'off'],
+  ['confirm', 'off'],
+  ['width', '0'],
+  ['height', '0'],
+  // auto-load off: the binary names the runtime-gdb.py script; it also changes value formatting.
+  ['auto-load', 'off'],
+  // C, not Go: `sizeof`, casts and `ptype/o` offsets exist only there, and a manual
+  // language is not switched back to Go when a Go frame gets selected.
+  ['language', 'c'],
+];
+
+/** Applies the preamble (pipelined) and checks the MI features we rely on. */
+export async function applyPreamble(c: MiClient): Promise<{ features: string[] }> {
+  await Promise.all([
+    ...PREAMBLE_SETTINGS.map(([k, v]) => gdbSet(c, k, v)),
+    interpreterExecConsole(c, SIGNAL_PASSTHROUGH),
+  ]);
+  // An unknown or mistyped -gdb-set only warns; read the ones that protect the target back.
+  for (const name of ['mi-async', 'non-stop', 'pagination', 'confirm', 'language']) {
+    const want = PREAMBLE_SETTINGS.find(([k]) => k === name)![1];
+    const got = await gdbShow(c, name);
+    if (got !== want) {
+      throw new MiError(MiErrorCode.GDB_UNSUPPORTED, `gdb did not accept 'set ${name} ${want}' (it shows '${got}')`);
+    }
+  }
+  const features = await listFeatures(c);
+  if (!features.includes('language-option')) {
+    throw new MiError(MiErrorCode.GDB_UNSUPPORTED, 'this gdb lacks the MI --language option (feature "language-option"); use gdb >= 10');
+  }
+  return { features };
+}

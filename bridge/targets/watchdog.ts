@@ -1,0 +1,44 @@
+// After gdb (or gdbserver) goes away uncleanly, a target can be left in group-stop
+// (State T, no tracer) forever. This puts it back to running (gdb-mi-notes.md §5).
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Logger } from '../log.ts';
+
+export type WatchdogOutcome = 'running' | 'resumed' | 'traced' | 'gone';
+
+function readStatus(pid: number): { state: string; tracerPid: number } | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return {
+      state: /^State:\s+(\S)/m.exec(s)?.[1] ?? '?',
+      tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * If `pid` is stopped (T) with no tracer, SIGCONT it. A process still traced by someone
+ * is left alone: stopping or resuming it is its tracer's business.
+ */
+export function resumeIfStopped(pid: number, log?: Logger): WatchdogOutcome {
+  const s = readStatus(pid);
+  if (!s || s.state === 'Z' || s.state === 'X') return 'gone';
+  if (s.tracerPid !== 0) return 'traced';
+  // Any thread in group-stop counts: the main thread may be running while others are not.
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    /* raced with exit */
+  }
+  const stopped = s.state === 'T' || tids.some((tid) => readStatus(Number(tid))?.state === 'T');
+  if (!stopped) return 'running';
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    return 'gone';
+  }
+  log?.warn({ pid }, 'target was left stopped (State T, no tracer); sent SIGCONT');
+  return 'resumed';
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# README main command: setup (idempotent), build the demo program, attach and stream.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+FIXTURE_TOOLCHAINS="${FIXTURE_TOOLCHAINS:-1.26}" bash scripts/build-fixtures.sh
+exec npx tsx scripts/demo.ts "$@"

@@ -1,0 +1,28 @@
+// A Node process that attaches gdb to a target and then dies in the way argv[3] says,
+// so tests can prove no gdb outlives its parent and the target is left running.
+import { silentLogger } from '../../bridge/log.ts';
+import { attachInBackground } from '../../bridge/mi/commands/target.ts';
+import { openGdb } from '../../bridge/mi/open.ts';
+
+const pid = Number(process.argv[2]);
+const mode = process.argv[3] as 'wait' | 'uncaught' | 'exit' | 'rejection';
+const gdb = await openGdb({ log: silentLogger() });
+await attachInBackground(gdb, pid);
+process.stdout.write(JSON.stringify({ gdbPid: gdb.pid }) + '\n');
+switch (mode) {
+  case 'uncaught':
+    setTimeout(() => {
+      throw new Error('boom (deliberate uncaught exception)');
+    }, 50);
+    break;
+  case 'rejection':
+    setTimeout(() => void Promise.reject(new Error('boom (deliberate unhandled rejection)')), 50);
+    break;
+  case 'exit':
+    setTimeout(() => process.exit(0), 50);
+    break;
+  case 'wait':
+    // Stays alive until a test signals it (SIGTERM, SIGINT or SIGKILL).
+    setInterval(() => undefined, 1000);
+    break;
+}

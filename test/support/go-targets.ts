@@ -1,0 +1,149 @@
+// The Go test programs built by scripts/build-fixtures.sh, and a handle to run one.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+
+export interface FixtureBuild {
+  program: string;
+  toolchain: string;
+  goVersion: string;
+  variant: 'default' | 'cgo' | 'pie' | 'nodwarf' | 'stripped';
+  path: string;
+}
+
+export const BUILD_DIR = join(import.meta.dirname, '..', 'targets', '.build');
+
+/** All builds; a missing manifest is an error (the test command builds it first). */
+export function fixtures(): FixtureBuild[] {
+  const manifest = join(BUILD_DIR, 'manifest.json');
+  if (!existsSync(manifest)) throw new Error(`${manifest} missing: run scripts/build-fixtures.sh (npm test does)`);
+  return JSON.parse(readFileSync(manifest, 'utf8')) as FixtureBuild[];
+}
+
+export function fixture(q: { program?: string; toolchain?: string; variant?: FixtureBuild['variant'] } = {}): FixtureBuild {
+  const all = fixtures().filter(
+    (f) => f.program === (q.program ?? 'memhog') && f.variant === (q.variant ?? 'default') && (q.toolchain === undefined || f.toolchain === q.toolchain),
+  );
+  // Default: the newest toolchain's build.
+  all.sort((a, b) => cmpVersion(b.toolchain, a.toolchain));
+  const f = all[0];
+  if (!f) throw new Error(`no fixture build for ${JSON.stringify(q)}`);
+  return f;
+}
+
+function cmpVersion(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export interface TargetEvent {
+  event: string;
+  [k: string]: unknown;
+}
+
+/** A running memhog with -control: line commands on stdin, JSON events on stdout. */
+export class GoTarget {
+  readonly pid: number;
+  /** The target's `ready` event (pid, goVersion, counterAddr). */
+  ready!: TargetEvent;
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly waiters: Array<{ pred: (e: TargetEvent) => boolean; resolve: (e: TargetEvent) => void }> = [];
+  lastHeartbeat: { counter: number; at: number } | undefined;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GoTarget> {
+    const proc = spawn(build.path, ['-control', '-deadline', '120s', ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    const t = new GoTarget(proc);
+    return t.waitReady();
+  }
+
+  private readyPromise: Promise<TargetEvent>;
+
+  private constructor(proc: ChildProcessWithoutNullStreams) {
+    this.proc = proc;
+    this.pid = proc.pid!;
+    this.exit = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+    proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[target ${this.pid}] ${d}`));
+    const rl = createInterface({ input: proc.stdout });
+    rl.on('line', (line) => this.onLine(line));
+    this.readyPromise = this.next((e) => e.event === 'ready', 15_000);
+  }
+
+  private async waitReady(): Promise<GoTarget> {
+    this.ready = await this.readyPromise;
+    return this;
+  }
+
+  private onLine(line: string): void {
+    let e: TargetEvent;
+    try {
+      e = JSON.parse(line) as TargetEvent;
+    } catch {
+      return;
+    }
+    if (e.event === 'heartbeat') this.lastHeartbeat = { counter: Number(e.counter), at: Date.now() };
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      if (w.pred(e)) {
+        this.waiters.splice(i, 1);
+        w.resolve(e);
+        return;
+      }
+    }
+  }
+
+  /** The next event matching `pred`. */
+  next(pred: (e: TargetEvent) => boolean, timeoutMs = 10_000): Promise<TargetEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.findIndex((w) => w.resolve === done);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`target ${this.pid}: no matching event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (e: TargetEvent): void => {
+        clearTimeout(timer);
+        resolve(e);
+      };
+      this.waiters.push({ pred, resolve: done });
+    });
+  }
+
+  /** Sends a control command and waits for its reply event. */
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'exit', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', exit: 'exit' }[cmd];
+    const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
+    this.proc.stdin.write(cmd + '\n');
+    return p;
+  }
+
+  /** Resolves with a heartbeat counter value seen after this call. */
+  async nextHeartbeat(timeoutMs = 5000): Promise<number> {
+    const e = await this.next((e) => e.event === 'heartbeat', timeoutMs);
+    return Number(e.counter);
+  }
+
+  /** Ends the process: stdin EOF (it exits by itself), then SIGKILL as a last resort. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.stdin.end();
+    const timer = setTimeout(() => {
+      try {
+        process.kill(this.pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+      this.proc.kill('SIGKILL');
+    }, 3000);
+    await this.exit;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,67 @@
+// /proc readers used by tests (and mirrored by the watchdog): is a process alive, stopped, traced?
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStatus {
+  state: string; // R, S, T, t, Z, …
+  tracerPid: number;
+}
+
+export function procStatus(pid: number): ProcStatus | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s+(\S)/m.exec(s)?.[1] ?? '?';
+    const tracerPid = Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0');
+    return { state, tracerPid };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  const s = procStatus(pid);
+  return s !== undefined && s.state !== 'Z';
+}
+
+/** Every thread's state letter, e.g. ['S','S','t']. */
+export function threadStates(pid: number): string[] {
+  const out: string[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const s = procStatus(Number(tid));
+      if (s) out.push(s.state);
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `pred` until it holds or `timeoutMs` passes; returns its last value. */
+export async function until<T>(pred: () => T | Promise<T>, timeoutMs = 5000, everyMs = 20): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let v = await pred();
+  while (!v && Date.now() < end) {
+    await sleep(everyMs);
+    v = await pred();
+  }
+  return v;
+}
+
+/** PIDs of gdb processes whose parent is `ppid` (or any gdb if ppid is undefined). */
+export function gdbProcesses(ppid?: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const m = /^\d+ \((.*)\) \S (\d+)/.exec(stat);
+      if (!m || m[1] !== 'gdb') continue;
+      if (ppid === undefined || Number(m[2]) === ppid) out.push(Number(d));
+    } catch {
+      /* raced with exit */
+    }
+  }
+  return out;
+}

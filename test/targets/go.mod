@@ -1,0 +1,3 @@
+module mstatbridge/targets
+
+go 1.19
