@@ -25,6 +25,8 @@ export const PREAMBLE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
   // C, not Go: `sizeof`, casts and `ptype/o` offsets exist only there, and a manual
   // language is not switched back to Go when a Go frame gets selected.
   ['language', 'c'],
+  // ptype of large runtime structs (mheap is ~93 KB) is refused under the 64 KiB default.
+  ['max-value-size', 'unlimited'],
 ];
 
 /** Applies the preamble (pipelined) and checks the MI features we rely on. */

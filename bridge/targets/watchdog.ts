@@ -42,3 +42,20 @@ export function resumeIfStopped(pid: number, log?: Logger): WatchdogOutcome {
   log?.warn({ pid }, 'target was left stopped (State T, no tracer); sent SIGCONT');
   return 'resumed';
 }
+
+/**
+ * After an unclean gdb exit the kernel detaches threads one by one, and a thread can enter
+ * group-stop only after we first looked. Watch for `settleMs` and SIGCONT whenever a
+ * stopped, untraced thread shows up.
+ */
+export async function ensureRunning(pid: number, log?: Logger, settleMs = 500): Promise<WatchdogOutcome> {
+  const end = Date.now() + settleMs;
+  let outcome: WatchdogOutcome = 'running';
+  for (;;) {
+    const o = resumeIfStopped(pid, log);
+    if (o === 'gone') return 'gone';
+    if (o === 'resumed') outcome = 'resumed';
+    if (Date.now() >= end) return o === 'traced' ? 'traced' : outcome;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -14,7 +14,7 @@ import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground, targetDetach } from '../../bridge/mi/commands/target.ts';
 import { MiError } from '../../bridge/mi/errors.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
-import { resumeIfStopped } from '../../bridge/targets/watchdog.ts';
+import { ensureRunning, resumeIfStopped } from '../../bridge/targets/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { gdbProcesses, isAlive, procStatus, sleep, threadStates, until } from '../support/proc.ts';
@@ -71,10 +71,17 @@ t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'gdb is the tracer');
   t.equal(stoppedSince, undefined, 'no thread is left stopped after attach');
   t.comment(`longest window with a thread in ptrace stop during attach: ${longestStopMs.toFixed(1)} ms`);
-  for (let i = 0; i < 20; i++) {
-    if (threadStates(target.pid).some((s) => s === 't' || s === 'T')) t.fail('a thread is stopped while attached');
+  // New Go threads start in ptrace stop until gdb resumes them, so a brief 't' is normal;
+  // a thread still stopped a moment later is not.
+  let lingering = 0;
+  for (let i = 0; i < 10; i++) {
+    if (threadStates(target.pid).some((s) => s === 't' || s === 'T')) {
+      await sleep(100);
+      if (threadStates(target.pid).some((s) => s === 't' || s === 'T')) lingering++;
+    }
     await sleep(5);
   }
+  t.equal(lingering, 0, 'no thread stays stopped while attached');
   t.ok(moved > 50, `target kept making progress while attached (+${moved})`);
   t.ok(c2 > c1, `main.counter read through gdb advances (${c1} → ${c2})`);
   t.same(gdb.attachedPids, [target.pid]);
@@ -243,9 +250,8 @@ t.test('watchdog: a target left stopped with no tracer gets SIGCONT', async (t) 
   await until(() => threadStates(target.pid).every((s) => s === 't'));
   gdb.kill('SIGKILL');
   const exit = await gdb.exited;
-  for (const pid of exit.attachedPids) resumeIfStopped(pid);
-  await until(() => procStatus(target.pid)?.tracerPid === 0);
-  resumeIfStopped(target.pid);
+  t.same(exit.attachedPids, [target.pid]);
+  t.not(await ensureRunning(target.pid, undefined, 1000), 'traced', 'kernel detached the target');
   t.ok((await progressOver(target, 300)) > 50, 'target running after gdb SIGKILL + watchdog');
 });
 

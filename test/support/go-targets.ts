@@ -44,6 +44,11 @@ function cmpVersion(a: string, b: string): number {
 
 export interface TargetEvent {
   event: string;
+  /**
+   * The stdout line the event was parsed from, verbatim (for byte-exact comparisons and
+   * uint64 values beyond 2^53). Non-enumerable: not seen by deep equality or JSON.stringify.
+   */
+  readonly rawLine?: string;
   [k: string]: unknown;
 }
 
@@ -90,6 +95,8 @@ export class GoTarget {
     } catch {
       return;
     }
+    if (typeof e !== 'object' || e === null) return;
+    Object.defineProperty(e, 'rawLine', { value: line, enumerable: false });
     if (e.event === 'heartbeat') this.lastHeartbeat = { counter: Number(e.counter), at: Date.now() };
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
@@ -118,8 +125,8 @@ export class GoTarget {
   }
 
   /** Sends a control command and waits for its reply event. */
-  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'exit', timeoutMs = 10_000): Promise<TargetEvent> {
-    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', exit: 'exit' }[cmd];
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'exit', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', exit: 'exit' }[cmd];
     const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
     this.proc.stdin.write(cmd + '\n');
     return p;

@@ -21,6 +21,10 @@
 //	resume   -> {"event":"resumed"}
 //	memstats -> {"event":"memstats","memstats":<json.Marshal(runtime.MemStats)>}
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
+//	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
+//	burst    -> {"event":"burst"}    workers allocate for ~30 ms, then park again
+//	stacks   -> {"event":"stacks"}   after 64 goroutines grew their stacks (4-16 KiB) and exited,
+//	                                 leaving freed stacks in the Ps' stack caches
 //	exit     -> {"event":"exit"}      then exit status 0
 //	other    -> {"event":"error","message":"..."}
 //
@@ -39,6 +43,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -72,6 +77,29 @@ func writeLine(b []byte) {
 	outMu.Lock()
 	_, _ = os.Stdout.Write(b)
 	outMu.Unlock()
+}
+
+// reply writes a command's answer from the control goroutine. It first grows
+// that goroutine's stack to its working size: otherwise the next "memstats"
+// could grow it inside ReadMemStats' caller, moving stacks between the stack
+// caches after an outside reader looked and before ReadMemStats ran.
+func reply(b []byte) {
+	warmStack()
+	writeLine(b)
+}
+
+func replyEmit(v interface{}) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(event{Event: "error", Message: "marshal: " + err.Error()})
+	}
+	reply(append(b, '\n'))
+}
+
+// warmStack needs ~32 KiB of stack (more than ReadMemStats and the JSON encoder
+// use) and allocates nothing on the heap.
+func warmStack() {
+	_ = grow(100, 1)
 }
 
 func emit(v interface{}) {
@@ -397,6 +425,36 @@ func memstatsLine() []byte {
 	return append(line, "}\n"...)
 }
 
+type pprofEvent struct {
+	Event string `json:"event"`
+	Text  string `json:"text"`
+}
+
+// pprofHeap returns the text heap profile of /debug/pprof/heap?debug=1, which
+// ends with the "# runtime.MemStats" block (pprof reads MemStats first).
+func pprofHeap() interface{} {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("heap").WriteTo(&buf, 1); err != nil {
+		return event{Event: "error", Message: "pprof: " + err.Error()}
+	}
+	return pprofEvent{Event: "pprof", Text: buf.String()}
+}
+
+// stacks runs goroutines that grow their stacks to 4-16 KiB and exit, on
+// several Ps, so freed stacks land in the per-P stack caches (the stack-cache
+// correction of the reader is exercised by this).
+func stacks() {
+	var wg sync.WaitGroup
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			grow(8+(i%5)*12, byte(i))
+		}(i)
+	}
+	wg.Wait()
+}
+
 // control serves stdin commands; it reports "exit" or "eof" on done.
 //
 // Commands are matched on the scanner's bytes without converting them to a
@@ -410,21 +468,31 @@ func control(g *gate, done chan<- string) {
 		case len(cmd) == 0:
 			continue
 		case string(cmd) == "memstats":
-			writeLine(memstatsLine())
+			reply(memstatsLine())
 		case string(cmd) == "pause":
 			g.pause()
-			emit(event{Event: "paused"})
+			replyEmit(event{Event: "paused"})
 		case string(cmd) == "resume":
 			g.resume()
-			emit(event{Event: "resumed"})
+			replyEmit(event{Event: "resumed"})
 		case string(cmd) == "gc":
 			runtime.GC()
-			emit(event{Event: "gc"})
+			replyEmit(event{Event: "gc"})
+		case string(cmd) == "pprof":
+			replyEmit(pprofHeap())
+		case string(cmd) == "burst":
+			g.resume()
+			time.Sleep(30 * time.Millisecond)
+			g.pause()
+			replyEmit(event{Event: "burst"})
+		case string(cmd) == "stacks":
+			stacks()
+			replyEmit(event{Event: "stacks"})
 		case string(cmd) == "exit":
 			done <- "exit"
 			select {} // main prints the reply and exits
 		default:
-			emit(event{Event: "error", Message: fmt.Sprintf("unknown command %q", cmd)})
+			replyEmit(event{Event: "error", Message: fmt.Sprintf("unknown command %q", cmd)})
 		}
 	}
 	done <- "eof"
@@ -433,6 +501,16 @@ func control(g *gate, done chan<- string) {
 // ------------------------------------------------------------------ main
 
 func main() {
+	// Linking runtime/pprof (for the "pprof" command) keeps runtime.MemProfile
+	// reachable, so the linker no longer sets runtime.disableMemoryProfiling and
+	// heap profiling would sample the workers' allocations at the default rate
+	// (stack unwinding in mallocgc, BuckHashSys growing with every new stack).
+	// Turn it off again as early as a program can. Allocations made by the
+	// runtime before main may still have been sampled, so BuckHashSys includes
+	// the profiling hash table (~1.4 MB) unlike builds without runtime/pprof.
+	// The "pprof" reply's heap records are (nearly) empty; its
+	// "# runtime.MemStats" block is complete.
+	runtime.MemProfileRate = 0
 	deadline := flag.Duration("deadline", 2*time.Minute, "exit with status 0 after this long (0 = never)")
 	workers := flag.Int("workers", 4, "number of allocating goroutines")
 	heartbeat := flag.Duration("heartbeat", 50*time.Millisecond, "heartbeat interval (0 = off)")

@@ -1,0 +1,25 @@
+// Go-target errors: each says what is wrong and how to fix it.
+import { BridgeError } from '../errors.ts';
+
+export const GoErrorCode = {
+  NO_SUCH_PROCESS: 'GO_ERR_NO_SUCH_PROCESS',
+  NOT_GO: 'GO_ERR_NOT_GO',
+  NO_DWARF: 'GO_ERR_NO_DWARF',
+  NO_SYMBOLS: 'GO_ERR_NO_SYMBOLS',
+  UNSUPPORTED_VERSION: 'GO_ERR_UNSUPPORTED_VERSION',
+  PTRACE_DENIED: 'GO_ERR_PTRACE_DENIED',
+  BUILD_ID_MISMATCH: 'GO_ERR_BUILD_ID_MISMATCH',
+  LAYOUT: 'GO_ERR_LAYOUT',
+  READ_FAILED: 'GO_ERR_READ_FAILED',
+  TARGET_EXITED: 'GO_ERR_TARGET_EXITED',
+  NOT_ELF: 'GO_ERR_NOT_ELF',
+  UNREADABLE: 'GO_ERR_UNREADABLE',
+} as const;
+export type GoErrorCode = (typeof GoErrorCode)[keyof typeof GoErrorCode];
+
+export class GoError extends BridgeError {
+  declare readonly code: GoErrorCode;
+  constructor(code: GoErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,60 @@
+// Where raw bytes come from: a live process or core through gdb, or a recording (tests).
+import type { MiClient } from '../mi/client.ts';
+import { dataReadMemoryBytes } from '../mi/commands/data.ts';
+import { MiError } from '../mi/errors.ts';
+import { GoError, GoErrorCode } from './errors.ts';
+
+export interface Memory {
+  /** Exactly `size` bytes at `addr` (run-time address), or a GO_ERR_READ_FAILED error. */
+  read(addr: bigint, size: number): Promise<Buffer>;
+}
+
+/** Reads through gdb. Concurrent calls are pipelined by the MI client. */
+export class MiMemory implements Memory {
+  reads = 0;
+  bytes = 0;
+  constructor(private readonly gdb: MiClient) {}
+  async read(addr: bigint, size: number): Promise<Buffer> {
+    this.reads++;
+    this.bytes += size;
+    try {
+      const r = await dataReadMemoryBytes(this.gdb, addr, size);
+      if (r.bytes.length !== size) throw new GoError(GoErrorCode.READ_FAILED, `short read at 0x${addr.toString(16)}: ${r.bytes.length} of ${size} bytes`);
+      return r.bytes;
+    } catch (err) {
+      if (err instanceof MiError && err.code === 'MI_ERR_COMMAND_FAILED') {
+        throw new GoError(GoErrorCode.READ_FAILED, `cannot read ${size} bytes at 0x${addr.toString(16)}: ${err.gdbMessage}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+/** Records every read (hex) so a snapshot can be replayed in unit tests. */
+export class RecordingMemory implements Memory {
+  readonly regions: Array<{ addr: string; hex: string }> = [];
+  constructor(private readonly inner: Memory) {}
+  async read(addr: bigint, size: number): Promise<Buffer> {
+    const b = await this.inner.read(addr, size);
+    this.regions.push({ addr: `0x${addr.toString(16)}`, hex: b.toString('hex') });
+    return b;
+  }
+}
+
+/** Replays recorded regions; a read outside them fails like unmapped memory. */
+export class ReplayMemory implements Memory {
+  private readonly regions: Array<{ addr: bigint; bytes: Buffer }>;
+  constructor(regions: Array<{ addr: string; hex: string }>) {
+    this.regions = regions.map((r) => ({ addr: BigInt(r.addr), bytes: Buffer.from(r.hex, 'hex') }));
+  }
+  async read(addr: bigint, size: number): Promise<Buffer> {
+    for (let i = this.regions.length - 1; i >= 0; i--) {
+      const r = this.regions[i]!;
+      if (addr >= r.addr && addr + BigInt(size) <= r.addr + BigInt(r.bytes.length)) {
+        const o = Number(addr - r.addr);
+        return r.bytes.subarray(o, o + size);
+      }
+    }
+    throw new GoError(GoErrorCode.READ_FAILED, `no recorded bytes at 0x${addr.toString(16)}+${size}`);
+  }
+}

@@ -1,0 +1,72 @@
+// Everything we can check about a local target before starting gdb, so that bad input
+// gets one clear line and the target is never touched.
+import { access, constants, readFile, readlink } from 'node:fs/promises';
+import { parseGoVersion, type GoVersion } from './build-id.ts';
+import { readElfInfo, type ElfInfo } from './elf.ts';
+import { GoError, GoErrorCode } from './errors.ts';
+
+export interface Preflight {
+  pid: number;
+  /** What gdb loads symbols from: the user's --exe or /proc/PID/exe. */
+  symbolFile: string;
+  /** The path the process was started from (for display). */
+  exePath: string;
+  buildId: string;
+  version: GoVersion;
+  elf: ElfInfo;
+}
+
+export const PTRACE_HINT =
+  'run mstat as root or as the target\'s user with CAP_SYS_PTRACE, or allow it with `sysctl kernel.yama.ptrace_scope=0` (containers: add --cap-add=SYS_PTRACE)';
+
+export async function preflightLocal(pid: number, exe?: string): Promise<Preflight> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `not a process id: ${pid}`);
+  let status: string;
+  try {
+    status = await readFile(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `no process with PID ${pid} (is it still running? \`mstat --list\` shows Go processes)`);
+  }
+  if (/^State:\s+Z/m.test(status)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} is a zombie (it has exited)`);
+  const procExe = `/proc/${pid}/exe`;
+  let exePath = procExe;
+  try {
+    exePath = await readlink(procExe);
+    await access(procExe, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new GoError(GoErrorCode.PTRACE_DENIED, `not permitted to inspect process ${pid} (cannot read ${procExe}); ${PTRACE_HINT}`, { cause: err });
+    }
+    if (code === 'ENOENT') throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} has no executable (a kernel thread?)`);
+    throw new GoError(GoErrorCode.UNREADABLE, `cannot read ${procExe}: ${(err as Error).message}`, { cause: err });
+  }
+
+  const procElf = await readElfInfo(procExe);
+  if (!procElf.goBuildId && !procElf.goVersion) {
+    throw new GoError(GoErrorCode.NOT_GO, `process ${pid} (${exePath}) is not a Go program (no Go build ID or build info)`);
+  }
+  const version = procElf.goVersion ? parseGoVersion(procElf.goVersion) : undefined;
+  if (version && (version.major < 1 || (version.major === 1 && version.minor < 19))) {
+    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} runs ${procElf.goVersion}; mstat-bridge supports Go 1.19 and newer`);
+  }
+
+  let symbolFile = procExe;
+  let elf = procElf;
+  if (exe !== undefined) {
+    elf = await readElfInfo(exe);
+    if (!elf.goBuildId || elf.goBuildId !== procElf.goBuildId) {
+      throw new GoError(
+        GoErrorCode.BUILD_ID_MISMATCH,
+        `--exe ${exe} is not the build process ${pid} runs (Go build ID ${elf.goBuildId ?? 'none'} vs ${procElf.goBuildId ?? 'none'}); pass an unstripped copy of the same build`,
+      );
+    }
+    symbolFile = exe;
+  }
+  const how = `rebuild without -ldflags='-s -w' / '-w', or pass --exe with an unstripped copy of the same build`;
+  if (!elf.hasSymtab) throw new GoError(GoErrorCode.NO_SYMBOLS, `${exe ?? exePath} has no symbol table (built with -ldflags='-s -w' or stripped); ${how}`);
+  if (!elf.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${exe ?? exePath} has no DWARF debug info (built with -ldflags=-w); ${how}`);
+  const v = version ?? (elf.goVersion ? parseGoVersion(elf.goVersion) : undefined);
+  if (!v) throw new GoError(GoErrorCode.NOT_GO, `cannot tell the Go version of ${exePath}`);
+  return { pid, symbolFile, exePath, buildId: procElf.goBuildId ?? elf.goBuildId ?? '', version: v, elf };
+}

@@ -1,0 +1,210 @@
+// One local Go process, watched through one gdb: preflight, layouts (cached by build ID),
+// non-stop attach without stopping anything, samples in live or consistent mode, and a
+// detach on every exit path.
+import type { Logger } from '../log.ts';
+import type { MiClient } from '../mi/client.ts';
+import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
+import { execContinueAll, execInterruptAll } from '../mi/commands/exec.ts';
+import { fileExecAndSymbols } from '../mi/commands/file.ts';
+import { attachInBackground } from '../mi/commands/target.ts';
+import { MiError } from '../mi/errors.ts';
+import { openGdb } from '../mi/open.ts';
+import { ensureRunning } from '../targets/watchdog.ts';
+import { archFor, type ArchConstants } from './arch.ts';
+import { resolveDecoderLayout, type DecoderLayout } from './decoder-layout.ts';
+import { GoError, GoErrorCode } from './errors.ts';
+import type { HeadroomRule } from './heap-goal.ts';
+import { loadLayout, saveLayout } from './layout-cache.ts';
+import { LayoutResolver } from './layout.ts';
+import { decodeSnapshot, type DecodedSample } from './memstats.ts';
+import { MiMemory } from './memory.ts';
+import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
+import { readSnapshot } from './read.ts';
+import { ThreadTracker } from './threads.ts';
+
+export type SampleMode = 'live' | 'consistent';
+
+export interface SampleMeta {
+  mode: SampleMode;
+  /** attempts taken (a torn read is retried) */
+  attempts: number;
+  /** why the returned snapshot is torn; empty if it is consistent */
+  torn: string[];
+  /** wall time of the sample */
+  readNs: bigint;
+  /** consistent mode: time between stopping and resuming the target */
+  pauseNs: bigint;
+  reads: number;
+  bytes: number;
+}
+
+export interface Sample extends DecodedSample {
+  meta: SampleMeta;
+  time: Date;
+}
+
+export interface TargetInfo {
+  pid: number;
+  exe: string;
+  goVersion: string;
+  buildId: string;
+}
+
+export interface OpenTargetOptions {
+  pid: number;
+  exe?: string | undefined;
+  log: Logger;
+  gdbPath?: string | undefined;
+  cacheDir?: string | undefined;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export class LocalTarget {
+  readonly info: TargetInfo;
+  /** true when the layout came from the on-disk cache */
+  readonly layoutCached: boolean;
+  /** MI round trips spent resolving layouts (0 on a cache hit) */
+  readonly layoutCommands: number;
+  private exited = false;
+  private closed = false;
+
+  private constructor(
+    private readonly gdb: MiClient,
+    private readonly layout: DecoderLayout,
+    private readonly pre: Preflight,
+    private readonly arch: ArchConstants,
+    private readonly rule: HeadroomRule,
+    private readonly bias: bigint,
+    private readonly threads: ThreadTracker,
+    private readonly log: Logger,
+    cached: boolean,
+    layoutCommands: number,
+  ) {
+    this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId };
+    this.layoutCached = cached;
+    this.layoutCommands = layoutCommands;
+    gdb.on('async', (r) => {
+      if (r.kind === 'notify' && r.class === 'thread-group-exited') this.exited = true;
+    });
+  }
+
+  static async open(opts: OpenTargetOptions): Promise<LocalTarget> {
+    const log = opts.log.child({ component: 'target', pid: opts.pid });
+    const pre = await preflightLocal(opts.pid, opts.exe);
+    const arch = archFor(pre.elf.machineName);
+    if (!arch) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `architecture ${pre.elf.machineName} is not supported yet (amd64 and arm64 are)`);
+    const gdb = await openGdb({ log, gdbPath: opts.gdbPath });
+    const threads = new ThreadTracker(gdb);
+    try {
+      await fileExecAndSymbols(gdb, pre.symbolFile);
+      let layout = await loadLayout(pre.buildId, opts.cacheDir);
+      const cached = layout !== undefined;
+      let commands = 0;
+      if (!layout) {
+        const r = new LayoutResolver(gdb);
+        layout = await resolveDecoderLayout(r, async (a, n) => (await dataReadMemoryBytes(gdb, a, n)).bytes);
+        commands = r.commands;
+        await saveLayout(pre.buildId, layout, opts.cacheDir).catch((err: unknown) => log.warn({ err }, 'could not save the layout cache'));
+      }
+      log.debug({ cached, commands, buildId: pre.buildId }, 'layout ready');
+      try {
+        await attachInBackground(gdb, pre.pid);
+      } catch (err) {
+        throw attachError(err, pre.pid);
+      }
+      let bias = 0n;
+      if (pre.elf.type === 'dyn') {
+        const runtime = BigInt(await dataEvaluateExpression(gdb, "(unsigned long)&'runtime.memstats'"));
+        bias = runtime - BigInt(layout.globals.memstats.addr);
+      }
+      const c = layout.constants;
+      const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
+      return new LocalTarget(gdb, layout, pre, arch, rule, bias, threads, log, cached, commands);
+    } catch (err) {
+      threads.dispose();
+      const exit = await gdb.close();
+      await ensureRunning(pre.pid, log, exit.requested ? 50 : 500);
+      throw err;
+    }
+  }
+
+  get isExited(): boolean {
+    return this.exited;
+  }
+
+  /** One sample. A torn snapshot is retried; after MAX_ATTEMPTS it is returned flagged. */
+  async sample(mode: SampleMode = 'live'): Promise<Sample> {
+    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, 'target is closed');
+    const start = process.hrtime.bigint();
+    let pauseNs = 0n;
+    let last: DecodedSample | undefined;
+    let attempts = 0;
+    const mem = new MiMemory(this.gdb);
+    const ctx = { mem, layout: this.layout, bias: this.bias, arch: this.arch };
+    while (attempts < MAX_ATTEMPTS) {
+      attempts++;
+      try {
+        if (mode === 'consistent') {
+          const t0 = process.hrtime.bigint();
+          await this.stopAll();
+          try {
+            const snap = await readSnapshot(ctx);
+            last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
+          } finally {
+            await execContinueAll(this.gdb);
+            pauseNs += process.hrtime.bigint() - t0;
+          }
+        } else {
+          last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
+        }
+      } catch (err) {
+        if (this.exited || this.gdb.isExited) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
+        throw err;
+      }
+      if (last.torn.length === 0) break;
+      this.log.debug({ attempt: attempts, torn: last.torn }, 'torn snapshot; retrying');
+      // Let the writer finish: a few ms are plenty for any of the checked critical sections.
+      await new Promise((r) => setTimeout(r, 2 * attempts));
+    }
+    return {
+      ...last!,
+      time: new Date(),
+      meta: { mode, attempts, torn: last!.torn, readNs: process.hrtime.bigint() - start, pauseNs, reads: mem.reads, bytes: mem.bytes },
+    };
+  }
+
+  /** -exec-interrupt --all (SIGSTOP per thread) and wait until every thread reports stopped. */
+  private async stopAll(): Promise<void> {
+    await execInterruptAll(this.gdb);
+    if (!(await this.threads.waitAllStopped(2000))) {
+      // Fall back to asking gdb; never read from a half-stopped process in consistent mode.
+      const r = await this.gdb.send('-thread-info');
+      const threads = r.record.results.threads;
+      const running = Array.isArray(threads) ? threads.filter((t) => typeof t === 'object' && !Array.isArray(t) && (t as Record<string, unknown>).state === 'running') : [];
+      if (running.length > 0) {
+        await execContinueAll(this.gdb).catch(() => undefined);
+        throw new GoError(GoErrorCode.READ_FAILED, `could not stop all threads of ${this.info.pid} (${running.length} still running)`);
+      }
+    }
+  }
+
+  /** Detaches (the process keeps running) and ends gdb; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.threads.dispose();
+    const exit = await this.gdb.close();
+    // Even a clean detach gets checked (gdb-mi-notes.md §5): a target must never stay stopped.
+    if (!this.exited) await ensureRunning(this.info.pid, this.log, exit.requested ? 50 : 500);
+  }
+}
+
+function attachError(err: unknown, pid: number): unknown {
+  const msg = err instanceof MiError ? (err.gdbMessage ?? err.message) : String(err);
+  if (/Operation not permitted|ptrace:.*(denied|permitted)/i.test(msg)) {
+    return new GoError(GoErrorCode.PTRACE_DENIED, `ptrace not permitted on process ${pid}: ${PTRACE_HINT}`, { cause: err });
+  }
+  if (/No such process/i.test(msg)) return new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} exited before it could be attached`, { cause: err });
+  return err;
+}

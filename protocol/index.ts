@@ -1,0 +1,3 @@
+// The wire contract: every client imports this, and it imports only zod.
+export * from './codecs.ts';
+export * from './memstats.ts';

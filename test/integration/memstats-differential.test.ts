@@ -1,0 +1,100 @@
+// The acceptance core: on every toolchain, our outside reading equals the target's own
+// runtime.ReadMemStats taken right after it, field by field and as JSON text.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { LocalTarget } from '../../bridge/go/target.ts';
+import { silentLogger } from '../../bridge/log.ts';
+import { differentialRound, pprofRound, waitQuiet } from '../support/differential.ts';
+import { LOG_DIR } from '../support/gdb.ts';
+import { fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+
+interface Scenario {
+  name: string;
+  env: Record<string, string>;
+}
+const ENVS: Scenario[] = [
+  { name: 'GOGC=100', env: { GOGC: '100' } },
+  { name: 'GOGC=off', env: { GOGC: 'off' } },
+  { name: 'GOMEMLIMIT=64MiB GOGC=off', env: { GOMEMLIMIT: '64MiB', GOGC: 'off' } },
+];
+
+const builds = fixtures().filter((f) => f.variant === 'default' || f.variant === 'cgo' || f.variant === 'pie');
+const runs: Array<{ build: FixtureBuild; scenario: Scenario }> = [];
+for (const b of builds) for (const s of b.variant === 'default' ? ENVS : [ENVS[0]!]) runs.push({ build: b, scenario: s });
+
+const table: string[] = ['| Go | build | env | unflushed live | unflushed consistent | flushed live | flushed consistent | pprof block | cached spans | tiny | stack spans freed | estimated |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+let stackSpansFreed = 0;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+for (const { build, scenario } of runs) {
+  t.test(`${build.goVersion} ${build.variant} ${scenario.name}: outside reading == ReadMemStats`, async (t) => {
+    const go = await GoTarget.start(build, ['-heartbeat', '0'], scenario.env);
+    t.teardown(() => go.stop());
+    // A GC history (NumGC, PauseNs ring, LastGC, forced GCs), then allocation on several Ps
+    // so mcaches hold partly used spans and tiny blocks, and freed stacks in stack caches.
+    await sleep(300);
+    await go.command('gc');
+    await go.command('gc');
+    await sleep(150);
+    await go.command('stacks');
+    await go.command('pause');
+    await go.command('stacks');
+    await go.command('burst'); // every worker allocates a little on its P, then parks again
+
+    const target = await LocalTarget.open({ pid: go.pid, log: silentLogger() });
+    t.teardown(() => target.close());
+    const quiet = await waitQuiet(target);
+    t.ok(quiet.quiet, `target quiet after ${quiet.samples} samples`);
+
+    const unflushed = await differentialRound(target, go, ['live', 'consistent']);
+    const flushed = await differentialRound(target, go, ['live', 'consistent']);
+    const pprof = await pprofRound(target, go);
+
+    const cells: string[] = [];
+    for (const [label, round] of [['unflushed', unflushed], ['flushed', flushed]] as const) {
+      for (const r of round) {
+        // A field flagged `estimated` (it depends on which P runs ReadMemStats) must be
+        // within its bound; every other field must be exact.
+        const exactMismatch: Record<string, unknown> = {};
+        let withinBound = 0;
+        for (const [f, m] of Object.entries(r.cmp.mismatches)) {
+          const est = r.sample.estimated[f as keyof typeof r.sample.estimated];
+          const diff = BigInt(m.ours) - BigInt(m.theirs);
+          if (est && (diff < 0n ? -diff : diff) <= est.bound) withinBound++;
+          else exactMismatch[f] = m;
+        }
+        t.same(exactMismatch, {}, `${label} ${r.mode}: every field equal (or within its flagged bound)`);
+        if (Object.keys(r.sample.estimated).length === 0) t.ok(r.cmp.exact, `${label} ${r.mode}: JSON byte-identical to json.Marshal`);
+        t.same(r.sample.meta.torn, [], `${label} ${r.mode}: not torn`);
+        const n = r.cmp.fieldsCompared - Object.keys(r.cmp.mismatches).length;
+        cells.push(`${n}/${r.cmp.fieldsCompared}${withinBound ? ` +${withinBound}±` : ''}`);
+      }
+    }
+    t.ok(pprof.sameLines, 'pprof # runtime.MemStats block: every line identical but the allocation counters');
+    const mallocs = pprof.allocDiffs.Mallocs ?? 0n;
+    t.ok(mallocs >= 0n && mallocs <= 16n, `pprof: WriteTo's own allocations before its ReadMemStats: +${mallocs} objects`);
+    if (!pprof.sameLines) t.equal(pprof.ours, pprof.theirs);
+    cells.push(pprof.ours === pprof.theirs ? 'identical' : pprof.sameLines ? `identical, +${mallocs} own mallocs` : 'differs');
+
+    const u = unflushed[0]!.sample;
+    t.ok(u.flush.cachedSpans > 0, `unflushed state had ${u.flush.cachedSpans} cached spans`);
+    t.ok(u.memstats.NumGC >= 2 && u.memstats.NumForcedGC >= 1, `GC history: NumGC ${u.memstats.NumGC}, NumForcedGC ${u.memstats.NumForcedGC}`);
+    if (scenario.env.GOMEMLIMIT) t.ok(u.memstats.NextGC <= 64n << 20n, `GOMEMLIMIT: memory-limit NextGC ${u.memstats.NextGC} within the limit`);
+    else if (scenario.env.GOGC === 'off') t.ok(u.memstats.NextGC > 1n << 62n, `GOGC=off: memory-limit NextGC ${u.memstats.NextGC} near 2^63`);
+    stackSpansFreed += u.flush.spansFreed;
+    const est = Object.keys(u.estimated).join(',') || '–';
+    table.push(`| ${build.goVersion} | ${build.variant} | ${scenario.name} | ${cells.join(' | ')} | ${u.flush.cachedSpans} | ${u.flush.tinyAllocs} | ${u.flush.spansFreed} | ${est} |`);
+  });
+}
+
+t.test('the stack-cache correction was exercised', async (t) => {
+  t.ok(stackSpansFreed > 0, `${stackSpansFreed} stack spans freed by the simulated flush across all runs`);
+});
+
+t.teardown(() => {
+  mkdirSync(LOG_DIR, { recursive: true });
+  writeFileSync(join(LOG_DIR, 'differential-table.md'), table.join('\n') + '\n');
+  console.log(`\n# differential results (fields exact / compared)\n${table.join('\n')}\n`);
+});

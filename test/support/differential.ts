@@ -1,0 +1,115 @@
+// Differential helpers: our reading vs the target's own runtime.ReadMemStats.
+import type { LocalTarget, Sample, SampleMode } from '../../bridge/go/target.ts';
+import { formatMemStatsJson, formatMemStatsPprof } from '../../clients/shared/memstats-format.ts';
+import { MEMSTATS_FIELDS, type MemStats } from '../../protocol/memstats.ts';
+import type { GoTarget } from './go-targets.ts';
+
+/** The raw `{...}` text Go's json.Marshal produced for the memstats reply. */
+export function rawMemStatsJson(e: { rawLine?: string }): string {
+  const line = e.rawLine ?? '';
+  const start = line.indexOf('"memstats":');
+  if (start < 0 || !line.endsWith('}')) throw new Error(`not a memstats reply: ${line.slice(0, 200)}`);
+  return line.slice(start + '"memstats":'.length, -1);
+}
+
+/** Splits Go's MemStats JSON into top-level fields (text), so mismatches can be named. */
+export function jsonFields(json: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let i = 1;
+  while (i < json.length - 1) {
+    const keyEnd = json.indexOf('":', i);
+    const key = json.slice(i + 1, keyEnd);
+    let j = keyEnd + 2;
+    let depth = 0;
+    for (; j < json.length - 1; j++) {
+      const c = json[j];
+      if (c === '[' || c === '{') depth++;
+      else if (c === ']' || c === '}') depth--;
+      else if (c === ',' && depth === 0) break;
+    }
+    out.set(key, json.slice(keyEnd + 2, j));
+    i = j + 1;
+  }
+  return out;
+}
+
+export interface Comparison {
+  exact: boolean;
+  /** fields whose JSON text differs: name → ours vs theirs (abbreviated) */
+  mismatches: Record<string, { ours: string; theirs: string }>;
+  fieldsCompared: number;
+}
+
+export function compareJson(ours: MemStats, theirsJson: string): Comparison {
+  const a = jsonFields(formatMemStatsJson(ours));
+  const b = jsonFields(theirsJson);
+  const mismatches: Comparison['mismatches'] = {};
+  for (const f of MEMSTATS_FIELDS) {
+    if (a.get(f) !== b.get(f)) mismatches[f] = { ours: (a.get(f) ?? '').slice(0, 120), theirs: (b.get(f) ?? '').slice(0, 120) };
+  }
+  return { exact: formatMemStatsJson(ours) === theirsJson, mismatches, fieldsCompared: MEMSTATS_FIELDS.length };
+}
+
+/** Samples until two consecutive readings agree (scavenger and sweeper done). */
+export async function waitQuiet(target: LocalTarget, timeoutMs = 10_000, gapMs = 150): Promise<{ quiet: boolean; samples: number }> {
+  const end = Date.now() + timeoutMs;
+  let prev = '';
+  let samples = 0;
+  while (Date.now() < end) {
+    const s = await target.sample('live');
+    samples++;
+    const k = formatMemStatsJson(s.memstats);
+    if (k === prev && s.meta.torn.length === 0) return { quiet: true, samples };
+    prev = k;
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  return { quiet: false, samples };
+}
+
+export interface RoundResult {
+  mode: SampleMode;
+  sample: Sample;
+  cmp: Comparison;
+}
+
+/** Reads with every mode, then lets the target call ReadMemStats, and compares each. */
+export async function differentialRound(target: LocalTarget, go: GoTarget, modes: SampleMode[]): Promise<RoundResult[]> {
+  const samples: Array<[SampleMode, Sample]> = [];
+  for (const m of modes) samples.push([m, await target.sample(m)]);
+  const reply = await go.command('memstats');
+  const theirs = rawMemStatsJson(reply);
+  return samples.map(([mode, sample]) => ({ mode, sample, cmp: compareJson(sample.memstats, theirs) }));
+}
+
+/**
+ * Lines the heap profile's own allocations (new(MemStats) and more, made just before its
+ * ReadMemStats) can move: the allocation counters and what follows from them (a new span,
+ * the memory-limit goal).
+ */
+const PPROF_ALLOC_FIELDS = new Set(['Alloc', 'TotalAlloc', 'Sys', 'Mallocs', 'HeapAlloc', 'HeapSys', 'HeapIdle', 'HeapInuse', 'HeapReleased', 'HeapObjects', 'MSpan', 'GCSys', 'OtherSys', 'NextGC']);
+
+/**
+ * The `# runtime.MemStats` block of the target's heap profile vs ours: the same lines in the
+ * same order and format; the allocation-driven values may run a few objects ahead; the
+ * rest (stacks, GC history, pauses, CPU fraction, …) identical.
+ */
+export async function pprofRound(target: LocalTarget, go: GoTarget): Promise<{ ours: string; theirs: string; sameLines: boolean; allocDiffs: Record<string, bigint> }> {
+  const s = await target.sample('live');
+  const reply = await go.command('pprof');
+  const text = String(reply.text);
+  const start = text.indexOf('# runtime.MemStats');
+  const theirs = text.slice(start).split('\n').filter((l) => l.startsWith('# ') && !l.startsWith('# MaxRSS')).join('\n') + '\n';
+  const ours = formatMemStatsPprof(s.memstats);
+  const a = ours.split('\n');
+  const b = theirs.split('\n');
+  let sameLines = a.length === b.length;
+  const allocDiffs: Record<string, bigint> = {};
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    const m = /^# (\w+) = (\d+)(?: \/ \d+)?$/.exec(a[i]!);
+    const n = /^# (\w+) = (\d+)(?: \/ \d+)?$/.exec(b[i]!);
+    if (m && n && m[1] === n[1] && PPROF_ALLOC_FIELDS.has(m[1]!)) allocDiffs[m[1]!] = BigInt(n[2]!) - BigInt(m[2]!);
+    else sameLines = false;
+  }
+  return { ours, theirs, sameLines, allocDiffs };
+}
