@@ -27,7 +27,7 @@ Estimated fields and torn snapshots are reported on stderr; stdout has the data 
 
 exit status: 0 ok; 1 read failed or target exited; 2 usage; 3 target not readable
 (no such process, not Go, stripped, unsupported Go); 4 ptrace not permitted;
-5 gdb missing or unsupported; 6 built-ID mismatch with --exe`;
+5 gdb missing or unsupported; 6 build-ID mismatch with --exe; 130 interrupted (target detached)`;
 
 const EXIT: Record<string, number> = {
   GO_ERR_NO_SUCH_PROCESS: 3, GO_ERR_NOT_GO: 3, GO_ERR_NO_DWARF: 3, GO_ERR_NO_SYMBOLS: 3, GO_ERR_UNSUPPORTED_VERSION: 3,
@@ -93,25 +93,37 @@ function report(s: Sample): void {
   if (mode === 'consistent') process.stderr.write(`mstat: target paused for ${(Number(s.meta.pauseNs) / 1e6).toFixed(2)} ms\n`);
 }
 
-let target: LocalTarget | undefined;
+// Ctrl-C/SIGTERM at any point (even mid-attach or while the target is stopped) detaches
+// first: the handler waits for the attach to finish, lets close() resume and check the
+// target, and only then exits 130. Further signals are ignored until that is done.
+let opening: Promise<LocalTarget> | undefined;
+let interrupted = false;
 const onSignal = (): void => {
-  // Detach before going: the target must keep running.
-  void (target?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  if (interrupted) return;
+  interrupted = true;
+  void (async () => {
+    const t = await opening?.catch(() => undefined);
+    await t?.close().catch(() => undefined);
+    process.exit(130);
+  })();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 try {
-  target = await LocalTarget.open({ pid, exe: values.exe, log });
+  opening = LocalTarget.open({ pid, exe: values.exe, log });
+  const target = await opening;
   const sample = await target.sample(mode);
   const rss = format === 'pprof' ? maxRss() : undefined;
   await target.close();
-  target = undefined;
+  if (interrupted) await new Promise(() => undefined); // the signal handler exits
   const out = format === 'json' ? formatMemStatsJson(sample.memstats) + '\n' : format === 'text' ? formatMemStatsText(sample.memstats) : formatMemStatsPprof(sample.memstats, rss);
   process.stdout.write(out);
   report(sample);
 } catch (err) {
-  await target?.close().catch(() => undefined);
+  if (interrupted) await new Promise(() => undefined); // the signal handler detaches and exits
+  const t = await opening?.catch(() => undefined);
+  await t?.close().catch(() => undefined);
   if (isBridgeError(err)) fail(EXIT[err.code] ?? 1, err.message);
   fail(1, err instanceof Error ? err.message : String(err));
 }

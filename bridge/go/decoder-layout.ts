@@ -119,7 +119,7 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
   const hasHeapInUse = await r.field('runtime.gcControllerState', 'heapInUse');
   const hasBeforeCache = await r.field('runtime.mspan', 'allocCountBeforeCache');
   if (!hasHeapInUse || !hasBeforeCache) {
-    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `unsupported Go version ${buildVersion}: mstat-bridge reads Go 1.19 and newer (this runtime predates gcController.heapInUse / mspan.allocCountBeforeCache)`, { context: { buildVersion } });
+    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `unsupported Go version ${buildVersion}: mstat-bridge reads Go 1.19 and newer (this runtime predates gcController.heapInUse / mspan.allocCountBeforeCache); rebuild it with a newer toolchain`, { context: { buildVersion } });
   }
 
   const M = 'runtime.mstats';

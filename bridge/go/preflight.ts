@@ -25,7 +25,7 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   try {
     status = await readFile(`/proc/${pid}/status`, 'utf8');
   } catch {
-    throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `no process with PID ${pid} (is it still running? \`mstat --list\` shows Go processes)`);
+    throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `no process with PID ${pid} (has it exited? check the PID with ps)`);
   }
   if (/^State:\s+Z/m.test(status)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} is a zombie (it has exited)`);
   const procExe = `/proc/${pid}/exe`;
@@ -48,7 +48,7 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   }
   const version = procElf.goVersion ? parseGoVersion(procElf.goVersion) : undefined;
   if (version && (version.major < 1 || (version.major === 1 && version.minor < 19))) {
-    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} runs ${procElf.goVersion}; mstat-bridge supports Go 1.19 and newer`);
+    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} runs ${procElf.goVersion}; mstat-bridge supports Go 1.19 and newer; rebuild it with a newer toolchain`);
   }
 
   let symbolFile = procExe;

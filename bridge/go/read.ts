@@ -246,15 +246,16 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
   const half = BigInt(Math.floor(snapshot.mheap.sweepgen / 2) % 2);
   const pushes = ps.flatMap((p) => p.mcache?.spans.filter((s) => s.sweepgen !== snapshot.mheap.sweepgen + 1) ?? []);
   const needed = new Set(pushes.map((s) => `${s.spc}/${s.nelems - s.allocCount > 0 ? 'partial' : 'full'}`));
-  await Promise.all(
-    [...needed].map(async (key) => {
+  if (needed.size > 0) {
+    // One read of mheap_.central covers every span set (~26 KB): far cheaper than one per class.
+    const central = await mem.read(mheapBase + BigInt(L.mheap.central.o), L.mheap.central.s);
+    for (const key of needed) {
       const [spcStr, which] = key.split('/') as [string, 'partial' | 'full'];
-      const entry = mheapBase + BigInt(L.mheap.central.o + Number(spcStr) * L.mheap.centralEntry + L.mheap.mcentralInEntry);
-      const set = entry + BigInt(L.mcentral[which].o) + half * BigInt(L.mcentral.spanSetSize);
-      const v = await readFields(mem, set, { spineLen: L.spanSet.spineLen, spineCap: L.spanSet.spineCap, index: L.spanSet.index });
-      spanSets.set(key, { spineLen: v.spineLen, spineCap: v.spineCap, tail: v.index & 0xffffffffn });
-    }),
-  );
+      const at = Number(spcStr) * L.mheap.centralEntry + L.mheap.mcentralInEntry + L.mcentral[which].o + Number(half) * L.mcentral.spanSetSize;
+      const index = u(central, L.spanSet.index, at);
+      spanSets.set(key, { spineLen: u(central, L.spanSet.spineLen, at), spineCap: u(central, L.spanSet.spineCap, at), tail: index & 0xffffffffn });
+    }
+  }
   let blockPoolDepth: number | undefined;
   const blocks = spanSetPushPlan(ps, spanSets, snapshot.mheap.sweepgen, L.spanSetBlockEntries, BigInt(L.constants.spanSetInitSpineCap)).blocksNeeded;
   const shift = L.constants.lfstackShift;

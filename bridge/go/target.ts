@@ -1,6 +1,7 @@
 // One local Go process, watched through one gdb: preflight, layouts (cached by build ID),
 // non-stop attach without stopping anything, samples in live or consistent mode, and a
 // detach on every exit path.
+import { readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
@@ -67,7 +68,11 @@ export class LocalTarget {
   /** MI round trips spent resolving layouts (0 on a cache hit) */
   readonly layoutCommands: number;
   private exited = false;
-  private closed = false;
+  private closing: Promise<void> | undefined;
+  /** The sample in flight, so close() can let it resume the target first. */
+  private inFlight: Promise<unknown> | undefined;
+  /** -exec-interrupt --all was sent and not yet undone by -exec-continue --all. */
+  private stopRequested = false;
 
   private constructor(
     private readonly gdb: MiClient,
@@ -85,7 +90,8 @@ export class LocalTarget {
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
     gdb.on('async', (r) => {
-      if (r.kind === 'notify' && r.class === 'thread-group-exited') this.exited = true;
+      // A detach also reports thread-group-exited, but without an exit code.
+      if (r.kind === 'notify' && r.class === 'thread-group-exited' && r.results['exit-code'] !== undefined) this.exited = true;
     });
   }
 
@@ -134,8 +140,14 @@ export class LocalTarget {
   }
 
   /** One sample. A torn snapshot is retried; after MAX_ATTEMPTS it is returned flagged. */
-  async sample(mode: SampleMode = 'live'): Promise<Sample> {
-    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, 'target is closed');
+  sample(mode: SampleMode = 'live'): Promise<Sample> {
+    if (this.closing) return Promise.reject(new GoError(GoErrorCode.TARGET_EXITED, 'target is closed'));
+    const p = this.sampleOnce(mode);
+    this.inFlight = p.catch(() => undefined);
+    return p;
+  }
+
+  private async sampleOnce(mode: SampleMode): Promise<Sample> {
     const start = process.hrtime.bigint();
     let pauseNs = 0n;
     let last: DecodedSample | undefined;
@@ -147,19 +159,21 @@ export class LocalTarget {
       try {
         if (mode === 'consistent') {
           const t0 = process.hrtime.bigint();
-          await this.stopAll();
+          this.stopRequested = true;
           try {
+            await this.stopAll();
             const snap = await readSnapshot(ctx);
             last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
           } finally {
             await execContinueAll(this.gdb);
+            this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
           }
         } else {
           last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
         }
       } catch (err) {
-        if (this.exited || this.gdb.isExited) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
+        if (this.exited || !processAlive(this.info.pid)) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
         throw err;
       }
       if (last.torn.length === 0) break;
@@ -189,14 +203,35 @@ export class LocalTarget {
     }
   }
 
-  /** Detaches (the process keeps running) and ends gdb; safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Detaches (the process keeps running) and ends gdb. Every call returns the same promise.
+   * A sample in flight first gets to resume the target; then, however the detach went, the
+   * target is checked and SIGCONTed if it was left stopped (gdb-mi-notes.md §5).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.inFlight) await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, 3000))]);
+    if (this.stopRequested && !this.gdb.isExited) {
+      // Interrupted mid-stop: let the SIGSTOPs land, then resume, before detaching.
+      await this.threads.waitAllStopped(1000);
+      await execContinueAll(this.gdb).catch(() => undefined);
+    }
+    const unsure = this.stopRequested;
     this.threads.dispose();
     const exit = await this.gdb.close();
-    // Even a clean detach gets checked (gdb-mi-notes.md §5): a target must never stay stopped.
-    if (!this.exited) await ensureRunning(this.info.pid, this.log, exit.requested ? 50 : 500);
+    await ensureRunning(this.info.pid, this.log, exit.requested && !unsure ? 50 : 500);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

@@ -22,6 +22,7 @@
 //	memstats -> {"event":"memstats","memstats":<json.Marshal(runtime.MemStats)>}
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
 //	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
+//	gap      -> {"event":"gap","maxGapNs":N}  largest gap between 1 ms progress ticks since the last "gap"
 //	burst    -> {"event":"burst"}    workers allocate for ~30 ms, then park again
 //	stacks   -> {"event":"stacks"}   after 64 goroutines grew their stacks (4-16 KiB) and exited,
 //	                                 leaving freed stacks in the Ps' stack caches
@@ -351,11 +352,27 @@ func worker(id int, g *gate) {
 
 // ------------------------------------------------------ other goroutines
 
+// maxGapNs is the largest gap between two progress ticks since the last "gap"
+// command: the target's own view of how long it was kept from running (a
+// debugger's stop, an attach), for benchmarks and tests.
+var maxGapNs int64
+
 func progress() {
 	t := time.NewTicker(time.Millisecond)
+	last := time.Now()
 	for range t.C {
+		now := time.Now() // when this goroutine ran, not when the tick was due
 		atomic.AddUint64(&counter, 1)
+		gap := int64(now.Sub(last))
+		for old := atomic.LoadInt64(&maxGapNs); gap > old && !atomic.CompareAndSwapInt64(&maxGapNs, old, gap); old = atomic.LoadInt64(&maxGapNs) {
+		}
+		last = now
 	}
+}
+
+type gapEvent struct {
+	Event    string `json:"event"`
+	MaxGapNs int64  `json:"maxGapNs"`
 }
 
 // heartbeats does not allocate per beat, so it can keep running while the
@@ -480,6 +497,8 @@ func control(g *gate, done chan<- string) {
 			replyEmit(event{Event: "gc"})
 		case string(cmd) == "pprof":
 			replyEmit(pprofHeap())
+		case string(cmd) == "gap":
+			replyEmit(gapEvent{Event: "gap", MaxGapNs: atomic.SwapInt64(&maxGapNs, 0)})
 		case string(cmd) == "burst":
 			g.resume()
 			time.Sleep(30 * time.Millisecond)
