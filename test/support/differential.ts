@@ -70,15 +70,40 @@ export interface RoundResult {
   mode: SampleMode;
   sample: Sample;
   cmp: Comparison;
+  /** rounds discarded because background work (scavenger, sweeper) changed the target meanwhile */
+  disturbed: number;
 }
 
-/** Reads with every mode, then lets the target call ReadMemStats, and compares each. */
-export async function differentialRound(target: LocalTarget, go: GoTarget, modes: SampleMode[]): Promise<RoundResult[]> {
-  const samples: Array<[SampleMode, Sample]> = [];
-  for (const m of modes) samples.push([m, await target.sample(m)]);
-  const reply = await go.command('memstats');
-  const theirs = rawMemStatsJson(reply);
-  return samples.map(([mode, sample]) => ({ mode, sample, cmp: compareJson(sample.memstats, theirs) }));
+/** Fields ReadMemStats' own flush never changes: if they move, something else ran. */
+const FLUSH_INVARIANT = ['HeapReleased', 'HeapInuse', 'NumGC', 'PauseTotalNs', 'LastGC', 'BuckHashSys', 'MSpanSys', 'MCacheSys'] as const;
+
+/**
+ * Reads with every mode, lets the target call ReadMemStats, and compares each. Reads bracket
+ * the round: one right before the command must equal the first, and one after it must agree
+ * on every field the flush cannot change. Otherwise the runtime's background work (the
+ * scavenger returning memory, a GC, a goroutine finishing its exit) ran in between and the
+ * round says nothing about the decoder; it is retried (bounded).
+ */
+export async function differentialRound(target: LocalTarget, go: GoTarget, modes: SampleMode[], maxRounds = 3): Promise<RoundResult[]> {
+  let disturbed = 0;
+  for (;;) {
+    const samples: Array<[SampleMode, Sample]> = [];
+    for (const m of modes) samples.push([m, await target.sample(m)]);
+    // The last read right before the command: if the state moved since the first, retry.
+    const before = await target.sample('live');
+    const reply = await go.command('memstats');
+    const theirs = rawMemStatsJson(reply);
+    const after = await target.sample('live');
+    const first = samples[0]![1].memstats;
+    const moved = FLUSH_INVARIANT.filter((f) => first[f] !== after.memstats[f]);
+    const changed = formatMemStatsJson(before.memstats) !== formatMemStatsJson(first);
+    if ((moved.length > 0 || changed) && disturbed + 1 < maxRounds) {
+      disturbed++;
+      await waitQuiet(target);
+      continue;
+    }
+    return samples.map(([mode, sample]) => ({ mode, sample, cmp: compareJson(sample.memstats, theirs), disturbed }));
+  }
 }
 
 /**

@@ -23,7 +23,7 @@
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
 //	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
 //	gap      -> {"event":"gap","maxGapNs":N}  largest gap between 1 ms progress ticks since the last "gap"
-//	burst    -> {"event":"burst"}    workers allocate for ~30 ms, then park again
+//	burst    -> {"event":"burst"}    workers allocate for ~5 ms, then park again
 //	stacks   -> {"event":"stacks"}   after 64 goroutines grew their stacks (4-16 KiB) and exited,
 //	                                 leaving freed stacks in the Ps' stack caches
 //	exit     -> {"event":"exit"}      then exit status 0
@@ -501,7 +501,7 @@ func control(g *gate, done chan<- string) {
 			replyEmit(gapEvent{Event: "gap", MaxGapNs: atomic.SwapInt64(&maxGapNs, 0)})
 		case string(cmd) == "burst":
 			g.resume()
-			time.Sleep(30 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 			g.pause()
 			replyEmit(event{Event: "burst"})
 		case string(cmd) == "stacks":
