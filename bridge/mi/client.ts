@@ -2,10 +2,14 @@
 // command has a timeout), never confuses an async record with a reply, and rejects every
 // pending command with MI_ERR_GDB_EXITED the moment gdb goes away.
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { CallSite, MiError, MiErrorCode } from './errors.ts';
 import { formatCommand, type MiArg } from './escape.ts';
-import { checkGdb, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-process.ts';
+import { checkGdb, GDB_PID_MARKER, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-process.ts';
 import { parseLine } from './parser.ts';
 import type { MiAsyncRecord, MiParseErrorRecord, MiRecord, MiResultRecord, MiStreamRecord } from './records.ts';
 import type { GdbVersion } from './version.ts';
@@ -83,18 +87,44 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   static async start(opts: MiClientOptions): Promise<MiClient> {
     const gdbPath = resolveGdbPath(opts.gdbPath);
     const version = await checkGdb(gdbPath);
-    const proc = spawnGdb(gdbPath, opts);
+    const watchFile = join(tmpdir(), `mstat-gdb-${process.pid}-${randomBytes(6).toString('hex')}.pids`);
+    const proc = spawnGdb(gdbPath, watchFile, opts);
     if (proc.pid === undefined) {
       const r = await proc;
       throw new MiError(MiErrorCode.GDB_MISSING, `could not start gdb: ${r.message ?? 'unknown error'}`);
     }
-    return new MiClient(proc, version, opts);
+    // The supervisor shell reports gdb's own pid on stderr before anything else.
+    proc.stderr.setEncoding('utf8');
+    const gdbPid = await new Promise<number>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => done(new MiError(MiErrorCode.GDB_MISSING, 'gdb did not start within 10 s')), 10_000);
+      const onData = (chunk: string): void => {
+        seen += chunk;
+        const m = GDB_PID_MARKER.exec(seen);
+        if (m) done(Number(m[1]));
+      };
+      const onExit = (): void => done(new MiError(MiErrorCode.GDB_MISSING, `gdb exited at once: ${seen.trim().slice(0, 300)}`));
+      const done = (r: number | MiError): void => {
+        clearTimeout(timer);
+        proc.stderr.off('data', onData);
+        proc.off('exit', onExit);
+        if (typeof r === 'number') resolve(r);
+        else reject(r);
+      };
+      proc.stderr.on('data', onData);
+      proc.once('exit', onExit);
+    });
+    return new MiClient(proc, gdbPid, watchFile, version, opts);
   }
 
-  private constructor(proc: GdbSubprocess, version: GdbVersion, opts: MiClientOptions) {
+  private readonly watchFile: string;
+  private readonly watched = new Set<number>();
+
+  private constructor(proc: GdbSubprocess, gdbPid: number, watchFile: string, version: GdbVersion, opts: MiClientOptions) {
     super();
     this.proc = proc;
-    this.pid = proc.pid!;
+    this.pid = gdbPid;
+    this.watchFile = watchFile;
     this.version = version;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.log = opts.log.child({ component: 'mi', gdbPid: this.pid });
@@ -102,7 +132,6 @@ export class MiClient extends EventEmitter<MiClientEvents> {
 
     // A StringDecoder keeps UTF-8 sequences split across chunks intact.
     proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
     proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
     proc.stderr.on('data', (chunk: string) => this.log.warn({ stderr: chunk.trimEnd() }, 'gdb stderr'));
     // EPIPE on a dead gdb surfaces through the exit path below, not as an uncaught error.
@@ -112,11 +141,17 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     // Replies already in the pipe are still read, for a short while.
     const stdoutEnded = new Promise<void>((r) => proc.stdout.once('close', () => r()));
     this.exited = new Promise<GdbExit>((resolve) => {
+      // The supervisor exits right after gdb (within ~0.6 s when it had targets to watch);
+      // its exit status is gdb's (128+n when a signal killed gdb).
+      const finish = (code: number | undefined, signal: string | undefined): void => {
+        resolve(this.onExit(code, signal));
+      };
       proc.once('exit', (code, signal) => {
         let timer: NodeJS.Timeout | undefined;
         void Promise.race([stdoutEnded, new Promise<void>((r) => (timer = setTimeout(r, 250)))]).then(() => {
           clearTimeout(timer);
-          resolve(this.onExit(code ?? undefined, signal ?? undefined));
+          if (code !== null && code > 128) finish(undefined, signalName(code - 128));
+          else finish(code ?? undefined, signal ?? undefined);
           proc.stdout.destroy();
           proc.stderr.destroy();
         });
@@ -128,6 +163,29 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   /** True once gdb has exited or its pipes closed. */
   get isExited(): boolean {
     return this.exitInfo !== undefined;
+  }
+
+  /**
+   * Registers a process we are about to attach to: if gdb dies before a clean detach, its
+   * supervisor SIGCONTs it should it be left stopped. Call before attaching.
+   */
+  watchTarget(pid: number): void {
+    this.watched.add(pid);
+    this.writeWatchFile();
+  }
+
+  /** After a clean detach: the target no longer needs the supervisor's check. */
+  unwatchTarget(pid: number): void {
+    if (this.watched.delete(pid)) this.writeWatchFile();
+  }
+
+  private writeWatchFile(): void {
+    try {
+      if (this.watched.size === 0) rmSync(this.watchFile, { force: true });
+      else writeFileSync(this.watchFile, [...this.watched].join('\n') + '\n');
+    } catch (err) {
+      this.log.warn({ err }, 'cannot write the target watch file');
+    }
   }
 
   /** PIDs of the processes gdb is attached to, from =thread-group-started/exited. */
@@ -209,6 +267,7 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     for (const pid of this.attachedPids) {
       try {
         await this.send('-target-detach', [String(pid)], { timeoutMs: graceMs });
+        this.unwatchTarget(pid);
       } catch (err) {
         this.log.warn({ err, pid }, 'detach failed during close');
       }
@@ -218,16 +277,20 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     this.send('-gdb-exit', [], { timeoutMs: graceMs }).catch(() => undefined);
     if (await this.exitedWithin(graceMs)) return this.exitInfo!;
     this.log.warn('gdb did not exit after -gdb-exit; sending SIGTERM');
-    this.proc.kill('SIGTERM');
+    this.kill('SIGTERM');
     if (await this.exitedWithin(graceMs)) return this.exitInfo!;
     this.log.error('gdb ignored SIGTERM; sending SIGKILL');
-    this.proc.kill('SIGKILL');
+    this.kill('SIGKILL');
     return this.exited;
   }
 
-  /** Sends a signal to gdb itself (tests use SIGKILL to prove nothing hangs). */
+  /** Sends a signal to gdb itself, not its supervisor (tests use SIGKILL to prove nothing hangs). */
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    this.proc.kill(signal);
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      /* already gone */
+    }
   }
 
   private async exitedWithin(ms: number): Promise<boolean> {
@@ -340,4 +403,8 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     this.emit('exit', info);
     return info;
   }
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
 }

@@ -47,22 +47,55 @@ export async function checkGdb(gdbPath: string): Promise<GdbVersion> {
 }
 
 /**
- * Starts `gdb --interpreter=mi2 -nx -q`. Guards that keep gdb from outliving us, or from
- * dying half-way through a detach when we are gone:
- * - execa's `cleanup`: SIGTERM on our exit (normal, uncaught error, or signal);
- * - a parent-death signal (setpriv --pdeathsig TERM) for when we are SIGKILLed;
- * - gdb quits, detaching, on stdin EOF;
- * - SIGPIPE ignored: once we are dead, gdb's writes to stdout fail instead of killing it
- *   in the middle of detaching, which would leave the target stopped;
- * - its own process group (setsid), so a terminal's Ctrl-C reaches us, not gdb.
- * SIGTERM is the signal gdb answers by detaching cleanly.
+ * The supervisor shell gdb runs under. It outlives gdb by design: when gdb is gone (however
+ * it went: our exit, our SIGKILL, its own crash), it SIGCONTs every process listed in
+ * $MSTAT_WATCH (the targets we were attached to and had not cleanly detached from) that is
+ * found in group-stop (State T) with no tracer, watching for half a second because the kernel
+ * detaches threads one by one. Also: SIGPIPE is ignored (inherited by gdb, so a gdb whose
+ * reader is gone finishes its detach instead of dying halfway); SIGTERM/SIGHUP to the shell
+ * wait for gdb; gdb's stdin is ours, so our death is its EOF, on which it detaches and quits.
  */
-export function spawnGdb(gdbPath: string, opts: GdbSpawnOptions = {}): GdbSubprocess {
+const SUPERVISOR = `
+trap "" PIPE
+trap ":" TERM HUP
+exec 3<&0
+"$@" <&3 3<&- &
+gdb=$!
+exec 3<&- </dev/null
+printf 'mstat-gdb-pid %s\\n' "$gdb" >&2
+while :; do wait "$gdb"; rc=$?; kill -0 "$gdb" 2>/dev/null || break; done
+exec >/dev/null 2>&1
+if [ -s "$MSTAT_WATCH" ]; then
+  i=0
+  while [ "$i" -lt 10 ]; do
+    for p in $(cat "$MSTAT_WATCH"); do
+      [ -r "/proc/$p/status" ] || continue
+      grep -q '^TracerPid:[[:space:]]*0$' "/proc/$p/status" || continue
+      for t in /proc/$p/task/*/status; do
+        if grep -q '^State:[[:space:]]*T' "$t"; then kill -CONT "$p"; break; fi
+      done
+    done
+    sleep 0.05
+    i=$((i + 1))
+  done
+fi
+rm -f "$MSTAT_WATCH"
+exit "$rc"
+`;
+
+/** Marker line the supervisor prints on stderr with gdb's own pid. */
+export const GDB_PID_MARKER = /^mstat-gdb-pid (\d+)$/m;
+
+/**
+ * Starts `gdb --interpreter=mi2 -nx -q` under the supervisor above, in its own process group
+ * (a terminal's Ctrl-C reaches us, not gdb). Further guards against an orphan gdb: execa's
+ * `cleanup`, a parent-death signal on gdb (setpriv --pdeathsig TERM), and stdin EOF.
+ */
+export function spawnGdb(gdbPath: string, watchFile: string, opts: GdbSpawnOptions = {}): GdbSubprocess {
   const gdbArgs = ['--interpreter=mi2', '-nx', '-q', '-iex', 'set auto-load off', ...(opts.extraArgs ?? [])];
   const setpriv = '/usr/bin/setpriv';
   const command = existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', '--', gdbPath, ...gdbArgs] : [gdbPath, ...gdbArgs];
-  // An ignored signal stays ignored across exec; a shell is the portable way to set that.
-  return execa('/bin/sh', ['-c', 'trap "" PIPE; exec "$@"', 'mstat-gdb', ...command], {
+  return execa('/bin/sh', ['-c', SUPERVISOR, 'mstat-gdb', ...command], {
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -71,7 +104,7 @@ export function spawnGdb(gdbPath: string, opts: GdbSpawnOptions = {}): GdbSubpro
     cleanup: true,
     encoding: 'utf8',
     detached: true,
-    env: { LC_ALL: 'C.UTF-8', TERM: 'dumb' },
+    env: { LC_ALL: 'C.UTF-8', TERM: 'dumb', MSTAT_WATCH: watchFile },
     extendEnv: true,
   });
 }

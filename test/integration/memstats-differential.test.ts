@@ -41,6 +41,7 @@ for (const { build, scenario } of runs) {
     await go.command('stacks');
     await go.command('pause');
     await go.command('stacks');
+    await go.command('freeos'); // nothing left for the background scavenger to release later
     await go.command('burst'); // every worker allocates a little on its P, then parks again
 
     const target = await LocalTarget.open({ pid: go.pid, log: silentLogger() });
@@ -54,6 +55,8 @@ for (const { build, scenario } of runs) {
     t.ok(quiet.quiet, `target quiet after ${quiet.samples} samples`);
 
     const unflushed = await differentialRound(target, go, ['live', 'consistent']);
+    // ReadMemStats just freed stack spans: let the scavenger react before the next round.
+    t.ok((await waitQuiet(target)).quiet, 'quiet again after the first ReadMemStats');
     const flushed = await differentialRound(target, go, ['live', 'consistent']);
     const pprof = await pprofRound(target, go);
 

@@ -3,11 +3,17 @@
 import { silentLogger } from '../../bridge/log.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
+import { execInterruptAll } from '../../bridge/mi/commands/exec.ts';
 
 const pid = Number(process.argv[2]);
-const mode = process.argv[3] as 'wait' | 'uncaught' | 'exit' | 'rejection';
+const mode = process.argv[3] as 'wait' | 'uncaught' | 'exit' | 'rejection' | 'stopped';
 const gdb = await openGdb({ log: silentLogger() });
 await attachInBackground(gdb, pid);
+if (mode === 'stopped') {
+  // Every thread stopped, as during a consistent-mode read.
+  await execInterruptAll(gdb);
+  await new Promise((r) => setTimeout(r, 300));
+}
 process.stdout.write(JSON.stringify({ gdbPid: gdb.pid }) + '\n');
 switch (mode) {
   case 'uncaught':
@@ -21,6 +27,7 @@ switch (mode) {
   case 'exit':
     setTimeout(() => process.exit(0), 50);
     break;
+  case 'stopped':
   case 'wait':
     // Stays alive until a test signals it (SIGTERM, SIGINT or SIGKILL).
     setInterval(() => undefined, 1000);

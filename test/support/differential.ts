@@ -50,16 +50,21 @@ export function compareJson(ours: MemStats, theirsJson: string): Comparison {
   return { exact: formatMemStatsJson(ours) === theirsJson, mismatches, fieldsCompared: MEMSTATS_FIELDS.length };
 }
 
-/** Samples until two consecutive readings agree (scavenger and sweeper done). */
-export async function waitQuiet(target: LocalTarget, timeoutMs = 10_000, gapMs = 150): Promise<{ quiet: boolean; samples: number }> {
+/**
+ * Samples until `need` consecutive readings `gapMs` apart agree: the sweeper is done and the
+ * background scavenger (which releases in paced steps with sleeps in between) has settled.
+ */
+export async function waitQuiet(target: LocalTarget, timeoutMs = 15_000, gapMs = 200, need = 3): Promise<{ quiet: boolean; samples: number }> {
   const end = Date.now() + timeoutMs;
   let prev = '';
+  let same = 0;
   let samples = 0;
   while (Date.now() < end) {
     const s = await target.sample('live');
     samples++;
     const k = formatMemStatsJson(s.memstats);
-    if (k === prev && s.meta.torn.length === 0) return { quiet: true, samples };
+    same = k === prev && s.meta.torn.length === 0 ? same + 1 : 1;
+    if (same >= need) return { quiet: true, samples };
     prev = k;
     await new Promise((r) => setTimeout(r, gapMs));
   }
@@ -74,34 +79,25 @@ export interface RoundResult {
   disturbed: number;
 }
 
-/** Fields ReadMemStats' own flush never changes: if they move, something else ran. */
-const FLUSH_INVARIANT = ['HeapReleased', 'HeapInuse', 'NumGC', 'PauseTotalNs', 'LastGC', 'BuckHashSys', 'MSpanSys', 'MCacheSys'] as const;
-
 /**
- * Reads with every mode, lets the target call ReadMemStats, and compares each. Reads bracket
- * the round: one right before the command must equal the first, and one after it must agree
- * on every field the flush cannot change. Otherwise the runtime's background work (the
- * scavenger returning memory, a GC, a goroutine finishing its exit) ran in between and the
- * round says nothing about the decoder; it is retried (bounded).
+ * Reads with every mode, lets the target call ReadMemStats, and compares each. A last read
+ * right before the command must equal the first: otherwise the runtime's background work (the
+ * scavenger returning memory, a GC, a goroutine finishing its exit) changed the target during
+ * the round, which then says nothing about the decoder; it is retried (bounded) before the
+ * command, so the target's state (e.g. unflushed mcaches) is kept.
  */
-export async function differentialRound(target: LocalTarget, go: GoTarget, modes: SampleMode[], maxRounds = 3): Promise<RoundResult[]> {
+export async function differentialRound(target: LocalTarget, go: GoTarget, modes: SampleMode[], maxRounds = 4): Promise<RoundResult[]> {
   let disturbed = 0;
   for (;;) {
     const samples: Array<[SampleMode, Sample]> = [];
     for (const m of modes) samples.push([m, await target.sample(m)]);
-    // The last read right before the command: if the state moved since the first, retry.
     const before = await target.sample('live');
-    const reply = await go.command('memstats');
-    const theirs = rawMemStatsJson(reply);
-    const after = await target.sample('live');
-    const first = samples[0]![1].memstats;
-    const moved = FLUSH_INVARIANT.filter((f) => first[f] !== after.memstats[f]);
-    const changed = formatMemStatsJson(before.memstats) !== formatMemStatsJson(first);
-    if ((moved.length > 0 || changed) && disturbed + 1 < maxRounds) {
+    if (formatMemStatsJson(before.memstats) !== formatMemStatsJson(samples[0]![1].memstats) && disturbed + 1 < maxRounds) {
       disturbed++;
       await waitQuiet(target);
       continue;
     }
+    const theirs = rawMemStatsJson(await go.command('memstats'));
     return samples.map(([mode, sample]) => ({ mode, sample, cmp: compareJson(sample.memstats, theirs), disturbed }));
   }
 }

@@ -36,6 +36,38 @@ export function threadStates(pid: number): string[] {
   return out;
 }
 
+/** tid → state letter for every thread. */
+export function threadStateMap(pid: number): Map<number, string> {
+  const out = new Map<number, string>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const s = procStatus(Number(tid));
+      if (s) out.set(Number(tid), s.state);
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+/**
+ * Threads seen stopped (t/T) in `samples` looks and still stopped `recheckMs` later: a
+ * stop that lasts. Brief ptrace stops (a signal passing through gdb, a new thread) are normal.
+ */
+export async function lingeringStops(pid: number, samples = 10, recheckMs = 150): Promise<number[]> {
+  const out = new Set<number>();
+  for (let i = 0; i < samples; i++) {
+    const stopped = [...threadStateMap(pid)].filter(([, s]) => s === 't' || s === 'T').map(([tid]) => tid);
+    if (stopped.length > 0) {
+      await sleep(recheckMs);
+      const now = threadStateMap(pid);
+      for (const tid of stopped) if (now.get(tid) === 't' || now.get(tid) === 'T') out.add(tid);
+    }
+    await sleep(10);
+  }
+  return [...out];
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `pred` until it holds or `timeoutMs` passes; returns its last value. */

@@ -13,6 +13,7 @@ function checkPid(pid: number): number {
 /** Non-stop local attach that never stops a thread. Resolves when gdb reports the inferior. */
 export async function attachInBackground(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
   checkPid(pid);
+  c.watchTarget(pid);
   const timeoutMs = opts?.timeoutMs ?? 30_000;
   const started = c.waitForAsync(
     (r) => r.kind === 'notify' && r.class === 'thread-group-started' && r.results.pid === String(pid),
@@ -26,12 +27,14 @@ export async function attachInBackground(c: MiClient, pid: number, opts?: SendOp
 
 /** `-target-attach PID`: stops every thread (non-stop) — remote targets only. */
 export async function targetAttach(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
+  c.watchTarget(checkPid(pid));
   await c.send('-target-attach', [rawArg(checkPid(pid))], { timeoutMs: 30_000, ...opts });
 }
 
 /** `-target-detach [PID]`: the process keeps running. */
 export async function targetDetach(c: MiClient, pid?: number, opts?: SendOptions): Promise<void> {
   await c.send('-target-detach', pid === undefined ? [] : [rawArg(checkPid(pid))], opts);
+  if (pid !== undefined) c.unwatchTarget(pid);
 }
 
 export type TargetKind = 'extended-remote' | 'remote' | 'core';

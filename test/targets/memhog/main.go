@@ -22,8 +22,10 @@
 //	memstats -> {"event":"memstats","memstats":<json.Marshal(runtime.MemStats)>}
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
 //	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
+//	freeos   -> {"event":"freeos"}   after debug.FreeOSMemory(): the background scavenger then
+//	                                 has nothing left to return, so it stops changing HeapReleased
 //	gap      -> {"event":"gap","maxGapNs":N}  largest gap between 1 ms progress ticks since the last "gap"
-//	burst    -> {"event":"burst"}    workers allocate for ~5 ms, then park again
+//	burst    -> {"event":"burst"}    workers allocate for ~15 ms, then park again
 //	stacks   -> {"event":"stacks"}   after 64 goroutines grew their stacks (4-16 KiB) and exited,
 //	                                 leaving freed stacks in the Ps' stack caches
 //	exit     -> {"event":"exit"}      then exit status 0
@@ -44,6 +46,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -497,11 +500,14 @@ func control(g *gate, done chan<- string) {
 			replyEmit(event{Event: "gc"})
 		case string(cmd) == "pprof":
 			replyEmit(pprofHeap())
+		case string(cmd) == "freeos":
+			debug.FreeOSMemory()
+			replyEmit(event{Event: "freeos"})
 		case string(cmd) == "gap":
 			replyEmit(gapEvent{Event: "gap", MaxGapNs: atomic.SwapInt64(&maxGapNs, 0)})
 		case string(cmd) == "burst":
 			g.resume()
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(15 * time.Millisecond)
 			g.pause()
 			replyEmit(event{Event: "burst"})
 		case string(cmd) == "stacks":
