@@ -64,8 +64,9 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
     symbolFile = exe;
   }
   const how = `rebuild without -ldflags='-s -w' / '-w', or pass --exe with an unstripped copy of the same build`;
-  if (!elf.hasSymtab) throw new GoError(GoErrorCode.NO_SYMBOLS, `${exe ?? exePath} has no symbol table (built with -ldflags='-s -w' or stripped); ${how}`);
-  if (!elf.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${exe ?? exePath} has no DWARF debug info (built with -ldflags=-w); ${how}`);
+  const built = procElf.goVersion ? ` (${procElf.goVersion})` : '';
+  if (!elf.hasSymtab) throw new GoError(GoErrorCode.NO_SYMBOLS, `${exe ?? exePath}${built} has no symbol table (built with -ldflags='-s -w' or stripped); ${how}`);
+  if (!elf.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${exe ?? exePath}${built} has no DWARF debug info (built with -ldflags=-w); ${how}`);
   const v = version ?? (elf.goVersion ? parseGoVersion(elf.goVersion) : undefined);
   if (!v) throw new GoError(GoErrorCode.NOT_GO, `cannot tell the Go version of ${exePath}`);
   return { pid, symbolFile, exePath, buildId: procElf.goBuildId ?? elf.goBuildId ?? '', version: v, elf };
