@@ -1,14 +1,42 @@
-// mstat-bridge entry point. The WebSocket/Prometheus service arrives with the bridge issue;
-// until then this prints usage and exits non-zero for anything but --help.
-const USAGE = `usage: mstat-bridge [--listen HOST:PORT] [--token TOKEN] [--log-level LEVEL]
+// mstat-bridge entry point: config, root logger, the bridge; SIGINT/SIGTERM detach every
+// target (they keep running), close clients with 1001 and exit 0.
+import { startBridge } from './bridge.ts';
+import { configFromArgs, USAGE } from './config.ts';
+import { createRootLogger } from './log.ts';
 
-The long-running bridge (WebSocket /v1/ws, /metrics, dashboard) is not implemented yet.
-For a one-shot reading see: mstat --help`;
-
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  console.log(USAGE);
+let cfg;
+try {
+  cfg = configFromArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`mstat-bridge: ${(err as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (!cfg) {
+  process.stdout.write(USAGE + '\n');
   process.exit(0);
 }
-console.error(USAGE);
-process.exit(2);
+
+const log = createRootLogger({ level: cfg.logLevel, name: 'mstat-bridge', destination: 'stdout' });
+const bridge = await startBridge(cfg, log).catch((err: unknown) => {
+  log.fatal({ err }, 'cannot start');
+  process.stderr.write(`mstat-bridge: ${(err as Error).message}\n`);
+  process.exit(1);
+});
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await bridge.close().catch((err: unknown) => log.error({ err }, 'close failed'));
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'uncaught exception; detaching every target');
+  void stop(1);
+});
+process.on('unhandledRejection', (err) => {
+  log.fatal({ err }, 'unhandled rejection; detaching every target');
+  void stop(1);
+});

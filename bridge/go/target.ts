@@ -135,6 +135,11 @@ export class LocalTarget {
     }
   }
 
+  /** The pid of the gdb reading this target. */
+  get gdbPid(): number {
+    return this.gdb.pid;
+  }
+
   get isExited(): boolean {
     return this.exited;
   }

@@ -54,8 +54,10 @@ export async function checkGdb(gdbPath: string): Promise<GdbVersion> {
  * detaches threads one by one. Also: SIGPIPE is ignored (inherited by gdb, so a gdb whose
  * reader is gone finishes its detach instead of dying halfway); SIGTERM/SIGHUP to the shell
  * wait for gdb; gdb's stdin is ours, so our death is its EOF, on which it detaches and quits.
+ * Core dumps are off: a gdb crash must not drop a 50 MB file into the user's directory.
  */
 const SUPERVISOR = `
+ulimit -c 0 2>/dev/null
 trap "" PIPE
 trap ":" TERM HUP
 exec 3<&0

@@ -1,0 +1,151 @@
+// One WebSocket client: validates every frame, runs its subscriptions, and answers bad input
+// with a coded `error` that changes nothing.
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Logger } from '../log.ts';
+import type { Config } from '../config.ts';
+import type { Sample } from '../go/target.ts';
+import type { TargetManager } from '../targets/manager.ts';
+import { toWireError } from '../wire-errors.ts';
+import { ClientMessageSchema, type ClientMessage } from '../../protocol/client-messages.ts';
+import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-messages.ts';
+import type { ErrorCode } from '../../protocol/errors.ts';
+import { rates, sampleFrame } from './sample-message.ts';
+
+interface Subscription {
+  unsubscribe: (() => void) | undefined;
+  seq: number;
+  dropped: number;
+  last: Sample | undefined;
+  cancelled: boolean;
+}
+
+export class Connection {
+  private readonly subs = new Map<string, Subscription>();
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly manager: TargetManager,
+    private readonly cfg: Config,
+    private readonly log: Logger,
+  ) {
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('close', () => this.close());
+    ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  private send(msg: ServerMessage): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(z.encode(ServerMessageSchema, msg)));
+  }
+
+  /** An error about a request, with its stable wire code. */
+  private error(e: { code: ErrorCode; message: string }, id?: string): void {
+    this.send({ type: 'error', code: e.code, message: e.message, ...(id === undefined ? {} : { id }) });
+  }
+
+  private errorFrom(err: unknown, id?: string): void {
+    this.error(toWireError(err), id);
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) return this.error({ code: 'BAD_REQUEST', message: 'binary frames are not part of the protocol; send JSON text' });
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.error({ code: 'BAD_REQUEST', message: 'frame is not valid JSON' });
+    }
+    const r = ClientMessageSchema.safeParse(json);
+    if (!r.success) {
+      const id = typeof (json as { id?: unknown })?.id === 'string' ? String((json as { id: string }).id).slice(0, 64) : undefined;
+      const issue = r.error.issues[0];
+      return this.error({ code: 'BAD_REQUEST', message: `invalid message: ${issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : 'does not match the protocol'}` }, id);
+    }
+    void this.dispatch(r.data).catch((err: unknown) => {
+      this.log.error({ err }, 'request failed');
+      this.errorFrom(err);
+    });
+  }
+
+  private async dispatch(m: ClientMessage): Promise<void> {
+    switch (m.type) {
+      case 'ping':
+        return this.send({ type: 'pong', ...(m.id === undefined ? {} : { id: m.id }) });
+      case 'list-targets':
+        return this.send({ type: 'targets', id: m.id, targets: await this.manager.listTargets() });
+      case 'unsubscribe': {
+        const s = this.subs.get(m.id);
+        if (!s) return this.error({ code: 'UNKNOWN_SUBSCRIPTION', message: `no subscription '${m.id}'` }, m.id);
+        this.drop(m.id, s);
+        return this.send({ type: 'unsubscribed', id: m.id });
+      }
+      case 'subscribe':
+        return this.subscribe(m);
+    }
+  }
+
+  private async subscribe(m: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+    if (this.subs.has(m.id)) return this.error({ code: 'DUPLICATE_SUBSCRIPTION', message: `subscription '${m.id}' already exists` }, m.id);
+    if (this.subs.size >= this.cfg.maxSubscriptions) {
+      return this.error({ code: 'TOO_MANY_SUBSCRIPTIONS', message: `at most ${this.cfg.maxSubscriptions} subscriptions per connection` }, m.id);
+    }
+    const state: Subscription = { unsubscribe: undefined, seq: 0, dropped: 0, last: undefined, cancelled: false };
+    this.subs.set(m.id, state);
+    try {
+      const { info, unsubscribe } = await this.manager.subscribe(m.target, {
+        intervalMs: m.intervalMs,
+        mode: m.mode,
+        onSample: (sample, ti) => this.deliver(m.id, state, sample, ti),
+        onExit: () => {
+          this.subs.delete(m.id);
+          this.send({ type: 'target-exited', subscription: m.id, target: m.target });
+        },
+        onError: (err, final) => {
+          if (final) this.subs.delete(m.id);
+          this.errorFrom(err, m.id);
+        },
+      });
+      state.unsubscribe = unsubscribe;
+      if (state.cancelled || this.closed) {
+        unsubscribe();
+        return;
+      }
+      this.send({ type: 'subscribed', id: m.id, target: info, intervalMs: m.intervalMs, mode: m.mode });
+    } catch (err) {
+      this.subs.delete(m.id);
+      this.errorFrom(err, m.id);
+    }
+  }
+
+  private deliver(id: string, s: Subscription, sample: Sample, info: Parameters<typeof sampleFrame>[2]): void {
+    if (this.ws.readyState !== this.ws.OPEN || s.cancelled) return;
+    // Backpressure: a slow reader never makes us buffer more; it gets the latest sample later.
+    if (this.ws.bufferedAmount > this.cfg.maxBufferedBytes) {
+      s.dropped++;
+      return;
+    }
+    s.seq++;
+    const r = rates(s.last, sample);
+    s.last = sample;
+    this.ws.send(sampleFrame(id, s.seq, info, sample, r, s.dropped));
+    s.dropped = 0;
+  }
+
+  private drop(id: string, s: Subscription): void {
+    s.cancelled = true;
+    s.unsubscribe?.();
+    this.subs.delete(id);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, s] of this.subs) this.drop(id, s);
+  }
+}

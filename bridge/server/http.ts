@@ -1,0 +1,96 @@
+// The one HTTP server: /v1/ws (WebSocket upgrade), /metrics, /healthz; `/` is reserved for
+// the dashboard. Loopback by default; a token guards everything else when configured.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
+import type { Config } from '../config.ts';
+import type { TargetManager } from '../targets/manager.ts';
+import { MAX_CLIENT_FRAME, WS_PATH } from '../../protocol/version.ts';
+import { authorized, originAllowed } from './auth.ts';
+import { Connection } from './connection.ts';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
+
+export interface HttpServer {
+  server: Server;
+  wss: WebSocketServer;
+  connections: Set<Connection>;
+  close(): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export function createHttpServer(cfg: Config, manager: TargetManager, log: Logger): HttpServer {
+  const connections = new Set<Connection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  wss.on('connection', (ws, req) => {
+    const c = new Connection(ws, manager, cfg, log.child({ client: req.socket.remoteAddress }));
+    connections.add(c);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('close', () => connections.delete(c));
+  });
+  // Heartbeat: a peer that misses a ping round is terminated (its subscriptions end).
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, cfg.heartbeatMs);
+  heartbeat.unref();
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, targets: manager.targetCount, subscribers: manager.subscriberCount, connections: connections.size }));
+      return;
+    }
+    if (path === '/metrics') {
+      if (!authorized(req, cfg.token)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+        return;
+      }
+      const body = renderMetrics(
+        manager.snapshot().flatMap((s) => (s.info ? [{ target: s.info, sample: s.latest }] : [])),
+        { bridge: { targets: manager.targetCount, subscribers: manager.subscriberCount } },
+      );
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+      res.end(body);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(path === '/' ? 'mstat-bridge: the dashboard is not part of this build yet; WebSocket at /v1/ws, metrics at /metrics\n' : 'not found\n');
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== WS_PATH) return reject(socket, 404, 'Not Found');
+    if (!originAllowed(req)) return reject(socket, 403, 'Forbidden');
+    if (!authorized(req, cfg.token)) return reject(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  return {
+    server,
+    wss,
+    connections,
+    close: async () => {
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
+      for (const c of connections) c.close();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+    },
+  };
+}

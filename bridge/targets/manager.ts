@@ -1,0 +1,104 @@
+// All targets the bridge reads, one TargetSession (one gdb) each, shared by subscribers.
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../log.ts';
+import { BridgeError } from '../errors.ts';
+import type { TargetListing, TargetRef } from '../../protocol/target.ts';
+import { TargetSession, type Subscriber } from './session.ts';
+import { listGoProcesses } from './discovery.ts';
+
+export interface ManagerOptions {
+  log: Logger;
+  lingerMs: number;
+  allowPids?: readonly number[] | undefined;
+  sameUid: boolean;
+  cacheDir?: string | undefined;
+}
+
+function uidOf(pid: number): number | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class TargetManager {
+  private readonly sessions = new Map<number, TargetSession>();
+  private closing = false;
+
+  constructor(private readonly opts: ManagerOptions) {}
+
+  /** The bridge's policy: allow-list and same-uid. Throws a coded error. */
+  private checkPolicy(pid: number): void {
+    if (this.opts.allowPids && !this.opts.allowPids.includes(pid)) {
+      throw new BridgeError('BRIDGE_ERR_POLICY', `PID ${pid} is not in this bridge's --allow-pids list`);
+    }
+    if (this.opts.sameUid) {
+      const uid = uidOf(pid);
+      if (uid !== undefined && uid !== process.getuid?.()) throw new BridgeError('BRIDGE_ERR_POLICY', `PID ${pid} belongs to another user (the bridge runs with --same-uid)`);
+    }
+  }
+
+  private session(pid: number): TargetSession {
+    let s = this.sessions.get(pid);
+    if (!s) {
+      const created: TargetSession = new TargetSession({
+        pid,
+        log: this.opts.log.child({ target: pid }),
+        lingerMs: this.opts.lingerMs,
+        cacheDir: this.opts.cacheDir,
+        onClosed: () => {
+          if (this.sessions.get(pid) === created) this.sessions.delete(pid);
+        },
+      });
+      s = created;
+      this.sessions.set(pid, s);
+    }
+    return s;
+  }
+
+  /** Attaches if needed and adds the subscriber. Resolves with the target info and an unsubscribe. */
+  async subscribe(ref: TargetRef, sub: Subscriber) {
+    if (this.closing) throw new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
+    this.checkPolicy(ref.pid);
+    const s = this.session(ref.pid);
+    try {
+      const info = await s.open();
+      return { info, unsubscribe: s.add(sub) };
+    } catch (err) {
+      if (s.subscriberCount === 0) await s.close();
+      throw err;
+    }
+  }
+
+  get targetCount(): number {
+    return this.sessions.size;
+  }
+
+  get subscriberCount(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.subscriberCount;
+    return n;
+  }
+
+  /** Sessions with their latest sample, for /metrics. */
+  snapshot(): TargetSession[] {
+    return [...this.sessions.values()];
+  }
+
+  sessionFor(pid: number): TargetSession | undefined {
+    return this.sessions.get(pid);
+  }
+
+  async listTargets(): Promise<TargetListing[]> {
+    const list = await listGoProcesses({ self: process.pid });
+    return list.map((t) => ({ ...t, attached: this.sessions.has(t.pid) }));
+  }
+
+  /** Detaches every target (they keep running). */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+  }
+}

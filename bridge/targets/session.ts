@@ -1,0 +1,186 @@
+// One target read by one gdb, shared by every subscriber to it: attaches on the first
+// subscription, samples at the smallest interval asked for (each subscriber is served at its
+// own interval), survives gdb dying (restart with backoff), reports the target's exit, and
+// detaches after the last subscriber leaves (after a short linger).
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../log.ts';
+import { GoError, GoErrorCode } from '../go/errors.ts';
+import { LocalTarget, type Sample, type SampleMode } from '../go/target.ts';
+import { ensureRunning } from './watchdog.ts';
+import type { TargetInfo } from '../../protocol/target.ts';
+
+export interface Subscriber {
+  intervalMs: number;
+  mode: SampleMode;
+  onSample(sample: Sample, info: TargetInfo): void;
+  /** the target exited: the subscription is over */
+  onExit(): void;
+  /** a recoverable problem (gdb restarting) or a final one (`final`: the subscription is over) */
+  onError(err: unknown, final: boolean): void;
+}
+
+interface SubState {
+  sub: Subscriber;
+  nextDue: number;
+}
+
+export interface SessionOptions {
+  pid: number;
+  log: Logger;
+  lingerMs: number;
+  /** for tests: where layouts are cached */
+  cacheDir?: string | undefined;
+  onClosed(): void;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
+const MAX_RESTARTS = 8;
+
+export class TargetSession {
+  readonly pid: number;
+  private target: LocalTarget | undefined;
+  private opening: Promise<LocalTarget> | undefined;
+  private readonly subs = new Set<SubState>();
+  private timer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private restarts = 0;
+  private sampling = false;
+  /** the most recent sample, for /metrics */
+  latest: Sample | undefined;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.pid = opts.pid;
+  }
+
+  get info(): TargetInfo | undefined {
+    return this.target?.info;
+  }
+
+  get subscriberCount(): number {
+    return this.subs.size;
+  }
+
+  /** Opens (attaches) if needed. Rejects with the attach error; the session is then unusable. */
+  async open(): Promise<TargetInfo> {
+    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, `target ${this.pid} session is closed`);
+    if (!this.target) {
+      this.opening ??= LocalTarget.open({ pid: this.pid, log: this.opts.log, cacheDir: this.opts.cacheDir });
+      try {
+        this.target = await this.opening;
+      } finally {
+        this.opening = undefined;
+      }
+    }
+    return this.target.info;
+  }
+
+  add(sub: Subscriber): () => void {
+    const s: SubState = { sub, nextDue: 0 };
+    this.subs.add(s);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.schedule(0);
+    return () => this.remove(s);
+  }
+
+  private remove(s: SubState): void {
+    this.subs.delete(s);
+    if (this.subs.size === 0 && !this.closed) {
+      this.lingerTimer = setTimeout(() => void this.close(), this.opts.lingerMs);
+      this.lingerTimer.unref();
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick();
+    }, Math.max(0, delayMs));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed || this.sampling || this.subs.size === 0) return;
+    const now = Date.now();
+    const due = [...this.subs].filter((s) => s.nextDue <= now);
+    if (due.length === 0) return this.scheduleNext();
+    this.sampling = true;
+    try {
+      if (!this.target) await this.open();
+      const target = this.target!;
+      // One read serves every due subscriber; a consistent one also serves live subscribers.
+      const mode: SampleMode = due.some((s) => s.sub.mode === 'consistent') ? 'consistent' : 'live';
+      const sample = await target.sample(mode);
+      this.latest = sample;
+      this.restarts = 0;
+      for (const s of due) {
+        // Drift-free: the next slot follows the previous one, skipping missed slots.
+        s.nextDue = Math.max(s.nextDue + s.sub.intervalMs, now + 1);
+        if (this.subs.has(s)) s.sub.onSample(sample, target.info);
+      }
+    } catch (err) {
+      await this.onFailure(err);
+    } finally {
+      this.sampling = false;
+    }
+    this.scheduleNext();
+  }
+
+  private scheduleNext(): void {
+    if (this.closed || this.subs.size === 0) return;
+    const next = Math.min(...[...this.subs].map((s) => s.nextDue));
+    this.schedule(next - Date.now());
+  }
+
+  private async onFailure(err: unknown): Promise<void> {
+    const gone = !processAlive(this.pid);
+    if (gone || (err instanceof GoError && (err.code === GoErrorCode.TARGET_EXITED || err.code === GoErrorCode.NO_SUCH_PROCESS))) {
+      this.opts.log.info({ pid: this.pid }, 'target exited');
+      for (const s of this.subs) s.sub.onExit();
+      this.subs.clear();
+      await this.close();
+      return;
+    }
+    // gdb died or misbehaved: tell subscribers, drop this gdb, reattach after a backoff.
+    this.opts.log.warn({ err, pid: this.pid, restarts: this.restarts }, 'sampling failed; restarting gdb');
+    const final = this.restarts >= MAX_RESTARTS;
+    for (const s of this.subs) s.sub.onError(err, final);
+    const old = this.target;
+    this.target = undefined;
+    await old?.close().catch(() => undefined);
+    await ensureRunning(this.pid, this.opts.log, 300);
+    if (final) {
+      this.subs.clear();
+      await this.close();
+      return;
+    }
+    await new Promise((r) => setTimeout(r, BACKOFF_MS[Math.min(this.restarts, BACKOFF_MS.length - 1)]));
+    this.restarts++;
+  }
+
+  /** Detaches (the target keeps running) and stops sampling. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    const t = this.target ?? (await this.opening?.catch(() => undefined));
+    this.target = undefined;
+    await t?.close().catch((err: unknown) => this.opts.log.warn({ err }, 'close failed'));
+    this.opts.onClosed();
+  }
+
+  /** The gdb process of the current attach (tests kill it to prove recovery). */
+  get gdbPid(): number | undefined {
+    return this.target?.gdbPid;
+  }
+}

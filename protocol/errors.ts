@@ -1,0 +1,21 @@
+// Stable error codes on the wire, each with its one-line meaning. Clients switch on `code`.
+import { z } from 'zod';
+
+export const ERROR_CODES = {
+  BAD_REQUEST: 'the frame is not valid JSON or does not match the protocol',
+  UNKNOWN_SUBSCRIPTION: 'no subscription with that id on this connection',
+  DUPLICATE_SUBSCRIPTION: 'a subscription with that id already exists on this connection',
+  TOO_MANY_SUBSCRIPTIONS: 'this connection has reached its subscription limit',
+  NO_SUCH_PROCESS: 'no process with that PID',
+  NOT_GO: 'the process is not a Go program',
+  NO_SYMBOLS: 'the executable has no symbols or no DWARF; an unstripped copy is needed',
+  UNSUPPORTED: 'the Go version or architecture is not supported',
+  PERMISSION_DENIED: 'not permitted to trace the process (ptrace) or not allowed by the bridge policy',
+  TARGET_EXITED: 'the target process exited',
+  GDB_FAILED: 'gdb is missing, failed or died (the bridge restarts it when it can)',
+  READ_FAILED: 'reading the target failed',
+  INTERNAL: 'an unexpected bridge error',
+} as const;
+
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...Array<keyof typeof ERROR_CODES>]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

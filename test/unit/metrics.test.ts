@@ -1,0 +1,350 @@
+// bridge/server/metrics.ts: MemStats → Prometheus text format 0.0.4. Names, types and HELP
+// texts against a real client_golang output; exact values from a recorded sample (uint64s
+// beyond 2^53 included); label escaping; GC pause quantiles as debug.ReadGCStats computes them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import type { Sample } from '../../bridge/go/target.ts';
+import {
+  BRIDGE_METRICS,
+  gcPauseQuantiles,
+  GO_MEMSTATS_METRICS,
+  METRICS_CONTENT_TYPE,
+  nsToSeconds,
+  renderMetrics,
+  type MetricsTarget,
+} from '../../bridge/server/metrics.ts';
+import { BY_SIZE_ENTRIES, MEMSTATS_FIELDS, MEMSTATS_U64_FIELDS, PAUSE_RING, type MemStats } from '../../protocol/memstats.ts';
+import type { TargetInfo } from '../../protocol/target.ts';
+
+// ------------------------------------------------------------------ helpers
+
+/**
+ * HELP and TYPE lines of client_golang v1.25.0's `collectors.NewGoCollector()` (Go 1.26.8),
+ * encoded with expfmt, for every metric we derive from MemStats (go_goroutines, go_threads,
+ * go_gc_gogc_percent, go_gc_gomemlimit_bytes, go_sched_gomaxprocs_threads are not in a sample).
+ */
+const CLIENT_GOLANG_HELP_TYPE = `# HELP go_gc_duration_seconds A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.
+# TYPE go_gc_duration_seconds summary
+# HELP go_info Information about the Go environment.
+# TYPE go_info gauge
+# HELP go_memstats_alloc_bytes Number of bytes allocated in heap and currently in use. Equals to /memory/classes/heap/objects:bytes.
+# TYPE go_memstats_alloc_bytes gauge
+# HELP go_memstats_alloc_bytes_total Total number of bytes allocated in heap until now, even if released already. Equals to /gc/heap/allocs:bytes.
+# TYPE go_memstats_alloc_bytes_total counter
+# HELP go_memstats_buck_hash_sys_bytes Number of bytes used by the profiling bucket hash table. Equals to /memory/classes/profiling/buckets:bytes.
+# TYPE go_memstats_buck_hash_sys_bytes gauge
+# HELP go_memstats_frees_total Total number of heap objects frees. Equals to /gc/heap/frees:objects + /gc/heap/tiny/allocs:objects.
+# TYPE go_memstats_frees_total counter
+# HELP go_memstats_gc_sys_bytes Number of bytes used for garbage collection system metadata. Equals to /memory/classes/metadata/other:bytes.
+# TYPE go_memstats_gc_sys_bytes gauge
+# HELP go_memstats_heap_alloc_bytes Number of heap bytes allocated and currently in use, same as go_memstats_alloc_bytes. Equals to /memory/classes/heap/objects:bytes.
+# TYPE go_memstats_heap_alloc_bytes gauge
+# HELP go_memstats_heap_idle_bytes Number of heap bytes waiting to be used. Equals to /memory/classes/heap/released:bytes + /memory/classes/heap/free:bytes.
+# TYPE go_memstats_heap_idle_bytes gauge
+# HELP go_memstats_heap_inuse_bytes Number of heap bytes that are in use. Equals to /memory/classes/heap/objects:bytes + /memory/classes/heap/unused:bytes
+# TYPE go_memstats_heap_inuse_bytes gauge
+# HELP go_memstats_heap_objects Number of currently allocated objects. Equals to /gc/heap/objects:objects.
+# TYPE go_memstats_heap_objects gauge
+# HELP go_memstats_heap_released_bytes Number of heap bytes released to OS. Equals to /memory/classes/heap/released:bytes.
+# TYPE go_memstats_heap_released_bytes gauge
+# HELP go_memstats_heap_sys_bytes Number of heap bytes obtained from system. Equals to /memory/classes/heap/objects:bytes + /memory/classes/heap/unused:bytes + /memory/classes/heap/released:bytes + /memory/classes/heap/free:bytes.
+# TYPE go_memstats_heap_sys_bytes gauge
+# HELP go_memstats_last_gc_time_seconds Number of seconds since 1970 of last garbage collection.
+# TYPE go_memstats_last_gc_time_seconds gauge
+# HELP go_memstats_mallocs_total Total number of heap objects allocated, both live and gc-ed. Semantically a counter version for go_memstats_heap_objects gauge. Equals to /gc/heap/allocs:objects + /gc/heap/tiny/allocs:objects.
+# TYPE go_memstats_mallocs_total counter
+# HELP go_memstats_mcache_inuse_bytes Number of bytes in use by mcache structures. Equals to /memory/classes/metadata/mcache/inuse:bytes.
+# TYPE go_memstats_mcache_inuse_bytes gauge
+# HELP go_memstats_mcache_sys_bytes Number of bytes used for mcache structures obtained from system. Equals to /memory/classes/metadata/mcache/inuse:bytes + /memory/classes/metadata/mcache/free:bytes.
+# TYPE go_memstats_mcache_sys_bytes gauge
+# HELP go_memstats_mspan_inuse_bytes Number of bytes in use by mspan structures. Equals to /memory/classes/metadata/mspan/inuse:bytes.
+# TYPE go_memstats_mspan_inuse_bytes gauge
+# HELP go_memstats_mspan_sys_bytes Number of bytes used for mspan structures obtained from system. Equals to /memory/classes/metadata/mspan/inuse:bytes + /memory/classes/metadata/mspan/free:bytes.
+# TYPE go_memstats_mspan_sys_bytes gauge
+# HELP go_memstats_next_gc_bytes Number of heap bytes when next garbage collection will take place. Equals to /gc/heap/goal:bytes.
+# TYPE go_memstats_next_gc_bytes gauge
+# HELP go_memstats_other_sys_bytes Number of bytes used for other system allocations. Equals to /memory/classes/other:bytes.
+# TYPE go_memstats_other_sys_bytes gauge
+# HELP go_memstats_stack_inuse_bytes Number of bytes obtained from system for stack allocator in non-CGO environments. Equals to /memory/classes/heap/stacks:bytes.
+# TYPE go_memstats_stack_inuse_bytes gauge
+# HELP go_memstats_stack_sys_bytes Number of bytes obtained from system for stack allocator. Equals to /memory/classes/heap/stacks:bytes + /memory/classes/os-stacks:bytes.
+# TYPE go_memstats_stack_sys_bytes gauge
+# HELP go_memstats_sys_bytes Number of bytes obtained from system. Equals to /memory/classes/total:byte.
+# TYPE go_memstats_sys_bytes gauge`;
+
+/**
+ * Go's json.Marshal(runtime.MemStats) text → MemStats, bigint-exact: the text has no strings
+ * but its keys, so every number can be quoted and parsed as text first.
+ */
+function parseMemStatsJson(text: string): MemStats {
+  const raw = JSON.parse(text.replace(/(?<=[:[,])(-?[0-9][0-9.eE+-]*)(?=[,\]}])/g, '"$1"')) as Record<string, unknown>;
+  if (Object.keys(raw).join() !== MEMSTATS_FIELDS.join()) throw new Error(`unexpected keys: ${Object.keys(raw).join()}`);
+  const str = (v: unknown): string => {
+    if (typeof v !== 'string') throw new Error(`not a number: ${JSON.stringify(v)}`);
+    return v;
+  };
+  const ring = (k: string): bigint[] => (raw[k] as unknown[]).map((v) => BigInt(str(v)));
+  const m = {
+    PauseNs: ring('PauseNs'),
+    PauseEnd: ring('PauseEnd'),
+    NumGC: Number(str(raw.NumGC)),
+    NumForcedGC: Number(str(raw.NumForcedGC)),
+    GCCPUFraction: Number(str(raw.GCCPUFraction)),
+    EnableGC: raw.EnableGC as boolean,
+    DebugGC: raw.DebugGC as boolean,
+    BySize: (raw.BySize as Array<Record<string, unknown>>).map((e) => ({ Size: Number(str(e.Size)), Mallocs: BigInt(str(e.Mallocs)), Frees: BigInt(str(e.Frees)) })),
+  } as Partial<MemStats> as MemStats;
+  for (const k of MEMSTATS_U64_FIELDS) m[k] = BigInt(str(raw[k]));
+  if (m.PauseNs.length !== PAUSE_RING || m.BySize.length !== BY_SIZE_ENTRIES) throw new Error('bad array lengths');
+  return m;
+}
+
+const recording = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'memstats', 'go1.26.8.json'), 'utf8')) as { expectedJson: string };
+const recorded = (): MemStats => parseMemStatsJson(recording.expectedJson);
+
+function sampleOf(memstats: MemStats, over: Partial<Sample> = {}): Sample {
+  return {
+    memstats,
+    estimated: {},
+    torn: [],
+    flush: { spansFreed: 0, stackBytesFreed: 0n, totalAllocAdd: 0n, tinyAllocs: 0n, cachedSpans: 0 },
+    time: new Date(Date.UTC(2026, 5, 1, 12, 0, 0, 123)),
+    meta: { mode: 'live', attempts: 1, torn: [], readNs: 2_345_678n, pauseNs: 0n, reads: 12, bytes: 4096 },
+    ...over,
+  } as Sample;
+}
+
+const TARGET: TargetInfo = { pid: 4242, exe: '/opt/app/server', goVersion: 'go1.26.8', buildId: 'abc/def' };
+const ID = 'pid="4242",exe="/opt/app/server"';
+
+interface Series {
+  name: string;
+  labels: Record<string, string>;
+  /** the label text as written, without braces */
+  labelText: string;
+  value: string;
+}
+interface Family {
+  help: string;
+  type: string;
+  series: Series[];
+}
+
+/**
+ * A strict reader of what renderMetrics writes: each family is `# HELP`, `# TYPE`, then its
+ * series (summary series may carry _sum/_count); label values unescaped.
+ */
+function parseExposition(text: string): Map<string, Family> {
+  const fams = new Map<string, Family>();
+  if (!text.endsWith('\n')) throw new Error('no final newline');
+  let cur: { name: string; fam: Family } | undefined;
+  const lines = text.slice(0, -1).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const help = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(l);
+    if (help) {
+      const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (gauge|counter|summary|histogram|untyped)$/.exec(lines[++i] ?? '');
+      if (!type || type[1] !== help[1]) throw new Error(`line ${i}: HELP not followed by its TYPE`);
+      if (fams.has(help[1]!)) throw new Error(`second HELP for ${help[1]}`);
+      cur = { name: help[1]!, fam: { help: help[2]!, type: type[2]!, series: [] } };
+      fams.set(cur.name, cur.fam);
+      continue;
+    }
+    const s = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (\S+)$/.exec(l);
+    if (!s || !cur) throw new Error(`line ${i}: not a sample line: ${JSON.stringify(l)}`);
+    const name = s[1]!;
+    const ok = name === cur.name || (cur.fam.type === 'summary' && (name === cur.name + '_sum' || name === cur.name + '_count'));
+    if (!ok) throw new Error(`line ${i}: ${name} outside its family (in ${cur.name})`);
+    const labels: Record<string, string> = {};
+    for (const m of (s[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/g)) {
+      labels[m[1]!] = m[2]!.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    cur.fam.series.push({ name, labels, labelText: s[2] ?? '', value: s[3]! });
+  }
+  return fams;
+}
+
+function family(fams: Map<string, Family>, name: string): Family {
+  const f = fams.get(name);
+  if (!f) throw new Error(`no family ${name}`);
+  return f;
+}
+
+// ------------------------------------------------------------------ tests
+
+t.equal(METRICS_CONTENT_TYPE, 'text/plain; version=0.0.4; charset=utf-8');
+
+t.test('names, types and HELP texts are client_golang\'s, one block per name, sorted', async (t) => {
+  const text = renderMetrics([{ target: TARGET, sample: sampleOf(recorded()) }]);
+  const goHelpType = text.split('\n').filter((l) => /^# (HELP|TYPE) go_/.test(l));
+  t.strictSame(goHelpType, CLIENT_GOLANG_HELP_TYPE.split('\n'), 'HELP/TYPE lines equal client_golang v1.25.0 output, in its order');
+  const names = text.split('\n').filter((l) => l.startsWith('# HELP ')).map((l) => l.split(' ')[2]!);
+  t.strictSame(names, [...names].sort(), 'families sorted by name (client_golang registry order)');
+  t.equal(new Set(names).size, names.length, 'one HELP per name');
+  t.notMatch(text, /go_memstats_lookups_total|go_memstats_gc_cpu_fraction/, 'no metric client_golang (Go ≥ 1.17 build) does not have');
+});
+
+t.test('recorded sample (go1.26.8): every value exact', async (t) => {
+  const m = recorded();
+  const fams = parseExposition(renderMetrics([{ target: TARGET, sample: sampleOf(m) }]));
+  for (const def of GO_MEMSTATS_METRICS) {
+    const f = family(fams, def.name);
+    t.equal(f.series.length, 1, `${def.name}: one series`);
+    t.equal(f.series[0]!.labelText, ID, `${def.name}: pid and exe labels`);
+    t.equal(f.series[0]!.value, m[def.field].toString(), `${def.name} = ${def.field}`);
+  }
+  t.equal(family(fams, 'go_memstats_alloc_bytes').series[0]!.value, '13506408');
+  t.equal(family(fams, 'go_memstats_next_gc_bytes').series[0]!.value, '248017642');
+  // LastGC = 1795680723416481893 ns > 2^53: as a float it would be ...416481792.
+  t.equal(family(fams, 'go_memstats_last_gc_time_seconds').series[0]!.value, '1795680723.416481893', 'LastGC in seconds, every ns digit kept');
+  const gc = family(fams, 'go_gc_duration_seconds');
+  t.strictSame(
+    gc.series.map((s) => `${s.name}{${s.labelText}} ${s.value}`),
+    [
+      `go_gc_duration_seconds{${ID},quantile="0"} 0.000544223`,
+      `go_gc_duration_seconds{${ID},quantile="0.25"} 0.000544223`,
+      `go_gc_duration_seconds{${ID},quantile="0.5"} 0.000544223`,
+      `go_gc_duration_seconds{${ID},quantile="0.75"} 0.000544223`,
+      `go_gc_duration_seconds{${ID},quantile="1"} 0.000544223`,
+      `go_gc_duration_seconds_sum{${ID}} 0.000544223`,
+      `go_gc_duration_seconds_count{${ID}} 1`,
+    ],
+    'one GC (NumGC 1, PauseNs[0] 544223): every quantile is that pause',
+  );
+  t.strictSame(family(fams, 'go_info').series, [{ name: 'go_info', labels: { pid: '4242', exe: '/opt/app/server', version: 'go1.26.8' }, labelText: `${ID},version="go1.26.8"`, value: '1' }]);
+  t.equal(family(fams, BRIDGE_METRICS.readSeconds.name).series[0]!.value, '0.002345678');
+  t.equal(family(fams, BRIDGE_METRICS.pauseSeconds.name).series[0]!.value, '0');
+  t.equal(family(fams, BRIDGE_METRICS.timestamp.name).series[0]!.value, '1780315200.123');
+  t.equal(family(fams, BRIDGE_METRICS.torn.name).series[0]!.value, '0');
+  t.notOk(fams.has(BRIDGE_METRICS.estimated.name), 'no estimated field: no estimated series (and no empty block)');
+  t.notOk(fams.has(BRIDGE_METRICS.targets.name), 'no bridge gauges without opts.bridge');
+});
+
+t.test('uint64 values above 2^53 are written exactly', async (t) => {
+  const m = recorded();
+  m.NextGC = (1n << 63n) - 1n; // GOGC=off
+  m.TotalAlloc = (1n << 64n) - 1n;
+  m.Mallocs = (1n << 53n) + 1n;
+  m.LastGC = (1n << 64n) - 1n;
+  m.PauseTotalNs = 9_007_199_254_740_993n;
+  const fams = parseExposition(renderMetrics([{ target: TARGET, sample: sampleOf(m) }]));
+  t.equal(family(fams, 'go_memstats_next_gc_bytes').series[0]!.value, '9223372036854775807');
+  t.equal(family(fams, 'go_memstats_alloc_bytes_total').series[0]!.value, '18446744073709551615');
+  t.equal(family(fams, 'go_memstats_mallocs_total').series[0]!.value, '9007199254740993');
+  t.equal(family(fams, 'go_memstats_last_gc_time_seconds').series[0]!.value, '18446744073.709551615');
+  t.equal(family(fams, 'go_gc_duration_seconds').series.find((s) => s.name.endsWith('_sum'))!.value, '9007199.254740993');
+});
+
+t.test('nsToSeconds', async (t) => {
+  t.equal(nsToSeconds(0n), '0');
+  t.equal(nsToSeconds(1n), '0.000000001');
+  t.equal(nsToSeconds(1_000_000_000n), '1');
+  t.equal(nsToSeconds(1_500_000_000n), '1.5');
+  t.equal(nsToSeconds(1795679846145262866n), '1795679846.145262866');
+  t.equal(nsToSeconds(-1_500_000_000n), '-1.5');
+});
+
+t.test('label values escaped: backslash, double quote, newline', async (t) => {
+  const exe = '/tmp/we"ird\\dir\nname \u00e9';
+  const text = renderMetrics([{ target: { ...TARGET, exe, goVersion: 'go1.26.8 "X:nocoverageredesign"' }, sample: sampleOf(recorded()) }]);
+  t.match(text, 'go_memstats_alloc_bytes{pid="4242",exe="/tmp/we\\"ird\\\\dir\\nname \u00e9"} 13506408\n', 'escaped in the text');
+  t.match(text, 'version="go1.26.8 \\"X:nocoverageredesign\\""', 'go_info version escaped too');
+  const fams = parseExposition(text);
+  for (const [name, f] of fams) for (const s of f.series) t.equal(s.labels.exe, exe, `${name}: exe round-trips`);
+  t.equal(text.split('\n').filter((l) => l.startsWith('go_memstats_alloc_bytes{')).length, 1, 'the newline did not split the line');
+});
+
+t.test('GC pause quantiles as debug.ReadGCStats computes them', async (t) => {
+  const ring = (entries: Record<number, bigint>): bigint[] => {
+    const r: bigint[] = new Array<bigint>(PAUSE_RING).fill(0n);
+    for (const [i, v] of Object.entries(entries)) r[Number(i)] = v;
+    return r;
+  };
+  t.strictSame(gcPauseQuantiles({ NumGC: 0, PauseNs: ring({ 3: 99n }) }), [0n, 0n, 0n, 0n, 0n], 'no GC yet: all zero');
+
+  // 10 GCs in ring slots 0..9 (unsorted); slot 10 holds a stale value that is not read.
+  const ten = ring({ 0: 500n, 1: 100n, 2: 1000n, 3: 300n, 4: 700n, 5: 200n, 6: 900n, 7: 400n, 8: 800n, 9: 600n, 10: 1_000_000n });
+  // sorted: 100..1000; n=10: sorted[0], sorted[10*1/4=2], sorted[5], sorted[7], max
+  t.strictSame(gcPauseQuantiles({ NumGC: 10, PauseNs: ten }), [100n, 300n, 600n, 800n, 1000n], 'n = 10');
+
+  // 7 GCs: sorted[0], sorted[1], sorted[3], sorted[5], sorted[6]
+  const seven = ring({ 0: 70n, 1: 10n, 2: 60n, 3: 20n, 4: 50n, 5: 30n, 6: 40n });
+  t.strictSame(gcPauseQuantiles({ NumGC: 7, PauseNs: seven }), [10n, 20n, 40n, 60n, 70n], 'n = 7');
+
+  // More GCs than the ring holds: all 256 slots, wherever the ring wrapped.
+  const full = Array.from({ length: PAUSE_RING }, (_, i) => BigInt(((i * 37) % PAUSE_RING) + 1)); // a permutation of 1..256
+  t.strictSame(gcPauseQuantiles({ NumGC: 1000, PauseNs: full }), [1n, 65n, 129n, 193n, 256n], 'NumGC 1000: the whole ring (sorted[0], [64], [128], [192], max)');
+
+  const m = recorded();
+  m.NumGC = 10;
+  m.PauseNs = ten;
+  m.PauseTotalNs = 5500n;
+  const gc = family(parseExposition(renderMetrics([{ target: TARGET, sample: sampleOf(m) }])), 'go_gc_duration_seconds');
+  t.strictSame(
+    gc.series.map((s) => [s.name, s.labels.quantile ?? '', s.value]),
+    [
+      ['go_gc_duration_seconds', '0', '0.0000001'],
+      ['go_gc_duration_seconds', '0.25', '0.0000003'],
+      ['go_gc_duration_seconds', '0.5', '0.0000006'],
+      ['go_gc_duration_seconds', '0.75', '0.0000008'],
+      ['go_gc_duration_seconds', '1', '0.000001'],
+      ['go_gc_duration_seconds_sum', '', '0.0000055'],
+      ['go_gc_duration_seconds_count', '', '10'],
+    ],
+    'summary series: quantiles, _sum from PauseTotalNs, _count from NumGC',
+  );
+});
+
+t.test('several targets: one block per name, a target without a sample gets only go_info', async (t) => {
+  const a = recorded();
+  const b = recorded();
+  b.Alloc = 1n;
+  const targets: MetricsTarget[] = [
+    { target: TARGET, sample: sampleOf(a) },
+    { target: { pid: 7, exe: '/bin/other', goVersion: 'go1.19.8', buildId: 'x' }, sample: sampleOf(b, { estimated: { GCSys: { kind: 'estimated', bound: 262144n, reason: 'r' }, Sys: { kind: 'estimated', bound: 262144n, reason: 'r' } } }) },
+    { target: { pid: 9, exe: '/bin/new', goVersion: 'go1.27.3', buildId: 'y' }, sample: undefined },
+  ];
+  const torn = targets[1]!.sample!;
+  torn.meta = { ...torn.meta, torn: ['statsSeq odd'] };
+  const text = renderMetrics(targets, { bridge: { targets: 3, subscribers: 5 } });
+  const fams = parseExposition(text);
+  t.equal((text.match(/^# HELP go_memstats_alloc_bytes /gm) ?? []).length, 1, 'one HELP block for go_memstats_alloc_bytes');
+  t.strictSame(
+    family(fams, 'go_memstats_alloc_bytes').series.map((s) => [s.labels.pid, s.value]),
+    [
+      ['4242', '13506408'],
+      ['7', '1'],
+    ],
+    'both sampled targets under it, in order',
+  );
+  t.strictSame(
+    family(fams, 'go_info').series.map((s) => s.labelText),
+    ['pid="4242",exe="/opt/app/server",version="go1.26.8"', 'pid="7",exe="/bin/other",version="go1.19.8"', 'pid="9",exe="/bin/new",version="go1.27.3"'],
+    'go_info for every target',
+  );
+  const pid9 = [...fams.values()].flatMap((f) => f.series).filter((s) => s.labels.pid === '9');
+  t.strictSame(pid9.map((s) => s.name), ['go_info'], 'the target without a sample: go_info only');
+  t.equal(family(fams, 'go_gc_duration_seconds').series.length, 14, 'two summaries of 7 series');
+  t.strictSame(family(fams, 'mstat_bridge_targets').series.map((s) => [s.labelText, s.value]), [['', '3']]);
+  t.strictSame(family(fams, 'mstat_bridge_subscribers').series.map((s) => [s.labelText, s.value]), [['', '5']]);
+  t.strictSame(family(fams, 'mstat_bridge_sample_torn').series.map((s) => [s.labels.pid, s.value]), [
+    ['4242', '0'],
+    ['7', '1'],
+  ]);
+  t.strictSame(family(fams, 'mstat_bridge_sample_estimated').series.map((s) => s.labelText + ' ' + s.value), ['pid="7",exe="/bin/other",field="Sys" 1', 'pid="7",exe="/bin/other",field="GCSys" 1']);
+  t.strictSame(family(fams, 'mstat_bridge_sample_estimated_bound_bytes').series.map((s) => [s.labels.field, s.value]), [
+    ['Sys', '262144'],
+    ['GCSys', '262144'],
+  ]);
+  for (const [name, f] of fams) t.equal(f.type, name.startsWith('go_gc_duration') ? 'summary' : name.endsWith('_total') ? 'counter' : 'gauge', `${name}: ${f.type}`);
+});
+
+t.test('no targets', async (t) => {
+  t.equal(renderMetrics([]), '', 'nothing at all');
+  t.equal(
+    renderMetrics([], { bridge: { targets: 0, subscribers: 0 } }),
+    `# HELP mstat_bridge_subscribers ${BRIDGE_METRICS.subscribers.help}\n# TYPE mstat_bridge_subscribers gauge\nmstat_bridge_subscribers 0\n` +
+      `# HELP mstat_bridge_targets ${BRIDGE_METRICS.targets.help}\n# TYPE mstat_bridge_targets gauge\nmstat_bridge_targets 0\n`,
+  );
+});
