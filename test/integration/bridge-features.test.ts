@@ -1,0 +1,92 @@
+// Bridge features beyond the basic stream: backpressure, list-targets, /healthz, /metrics
+// with --scrape-attach, the PID policy.
+import { execFileSync } from 'node:child_process';
+import t from 'tap';
+import { TestClient, testBridge } from '../support/bridge.ts';
+import { fixture, GoTarget } from '../support/go-targets.ts';
+import { procStatus, sleep, until } from '../support/proc.ts';
+
+async function startTarget(t: { teardown(fn: () => unknown): void }, variant: 'default' | 'nodwarf' = 'default'): Promise<GoTarget> {
+  const g = await GoTarget.start(fixture({ variant }), ['-heartbeat', '0']);
+  t.teardown(() => g.stop());
+  return g;
+}
+
+t.test('a slow subscriber does not make the bridge buffer: samples are dropped and counted', async (t) => {
+  const go = await startTarget(t);
+  const bridge = await testBridge(t, { maxBufferedBytes: 64 * 1024 });
+  const slow = await TestClient.connect(bridge, t);
+  const fast = await TestClient.connect(bridge, t);
+  // Many subscriptions on the slow connection: enough bytes to fill the kernel's socket buffers fast.
+  for (let i = 0; i < 30; i++) await slow.request({ type: 'subscribe', id: `slow${i}`, target: { pid: go.pid }, intervalMs: 10 }, 'subscribed', `slow${i}`);
+  await fast.request({ type: 'subscribe', id: 'fast', target: { pid: go.pid }, intervalMs: 10 }, 'subscribed', 'fast');
+  await slow.next('sample');
+  // Stop reading on the slow client's socket: the server's send buffer fills.
+  slow.ws.pause();
+  await sleep(3000);
+  const fastCount = fast.received.filter((m) => m.type === 'sample').length;
+  slow.ws.resume();
+  await sleep(1500);
+  const samples = slow.received.filter((m) => m.type === 'sample' && m.subscription === 'slow0');
+  const dropped = slow.received.reduce((a, m) => a + (m.type === 'sample' ? m.meta.dropped : 0), 0);
+  t.ok(dropped > 0, `${dropped} samples dropped for the slow subscriber and reported in meta.dropped`);
+  t.ok(fastCount >= 10, `the other subscriber kept receiving (${fastCount} samples in 3 s)`);
+  const seqs = samples.map((m) => (m.type === 'sample' ? m.seq : 0));
+  t.same(seqs, [...seqs].sort((a, b) => a - b), 'seq stays increasing');
+  const last = samples[samples.length - 1];
+  t.ok(last && last.type === 'sample' && Date.now() - Date.parse(last.time) < 2000, 'the slow subscriber gets the latest sample after it catches up');
+});
+
+t.test('list-targets: Go processes on this host, attachable or why not, and which are attached', async (t) => {
+  const go = await startTarget(t);
+  const nodwarf = await startTarget(t, 'nodwarf');
+  const bridge = await testBridge(t);
+  const c = await TestClient.connect(bridge, t);
+  await c.request({ type: 'subscribe', id: 's', target: { pid: go.pid }, intervalMs: 1000 }, 'subscribed', 's');
+  const r = await c.request({ type: 'list-targets', id: 'l' }, 'targets', 'l');
+  t.equal(r.type, 'targets');
+  if (r.type !== 'targets') return;
+  const mine = r.targets.find((x) => x.pid === go.pid);
+  t.ok(mine, 'the fixture is listed');
+  t.equal(mine?.attached, true, 'attached through this bridge');
+  t.equal(mine?.attachable, true, 'attachable (our own gdb does not count as a foreign tracer)');
+  t.match(mine?.goVersion ?? '', /^go1\./);
+  const nd = r.targets.find((x) => x.pid === nodwarf.pid);
+  t.equal(nd?.attachable, false);
+  t.match(nd?.reason ?? '', /DWARF/);
+  t.notOk(r.targets.some((x) => x.pid === process.pid), 'not the bridge itself');
+});
+
+t.test('/healthz and /metrics with --scrape-attach (no WebSocket client)', async (t) => {
+  const go = await startTarget(t);
+  const bridge = await testBridge(t, { scrapeAttach: [go.pid], scrapeIntervalMs: 100 });
+  const base = `http://127.0.0.1:${bridge.address.port}`;
+  t.ok(await until(() => procStatus(go.pid)?.tracerPid !== 0, 5000), 'scrape target attached without any client');
+  let text = '';
+  await until(async () => {
+    text = await (await fetch(`${base}/metrics`)).text();
+    return text.includes('go_memstats_heap_alloc_bytes{');
+  }, 5000, 100);
+  t.match(text, new RegExp(`go_memstats_alloc_bytes\\{pid="${go.pid}",exe="[^"]+"\\} \\d+`), 'go_memstats_alloc_bytes with pid and exe labels');
+  for (const name of ['go_memstats_alloc_bytes_total', 'go_memstats_heap_inuse_bytes', 'go_memstats_next_gc_bytes', 'go_memstats_last_gc_time_seconds', 'go_gc_duration_seconds', 'go_info']) {
+    t.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} present`);
+  }
+  const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  t.equal(out.trim(), '', 'promtool check metrics: no problems');
+  const h = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; targets: number };
+  t.same([h.ok, h.targets], [true, 1]);
+  const root = await fetch(`${base}/`);
+  t.equal(root.status, 404, '/ is reserved for the dashboard');
+});
+
+t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing attached', async (t) => {
+  const go = await startTarget(t);
+  const other = await startTarget(t);
+  const bridge = await testBridge(t, { allowPids: [go.pid] });
+  const c = await TestClient.connect(bridge, t);
+  const r = await c.request({ type: 'subscribe', id: 'o', target: { pid: other.pid } }, 'subscribed', 'o');
+  t.equal(r.type === 'error' ? r.code : r.type, 'PERMISSION_DENIED');
+  t.equal(procStatus(other.pid)?.tracerPid, 0, 'not attached');
+  const ok = await c.request({ type: 'subscribe', id: 'g', target: { pid: go.pid } }, 'subscribed', 'g');
+  t.equal(ok.type, 'subscribed', 'the allowed PID works');
+});
