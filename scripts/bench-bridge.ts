@@ -886,6 +886,7 @@ interface RateResult {
   samplesPerSec: number;
   readNs: number[];
   pauseNs: number[];
+  miReads: number[];
   intervals: number[];
   seqGaps: number;
   dropped: number;
@@ -906,6 +907,7 @@ async function sustainedRate(b: BridgeProc, h: Hog, mode: Mode, seconds: number)
     samplesPerSec: NaN,
     readNs: [],
     pauseNs: [],
+    miReads: [],
     intervals: [],
     seqGaps: 0,
     dropped: 0,
@@ -937,6 +939,7 @@ async function sustainedRate(b: BridgeProc, h: Hog, mode: Mode, seconds: number)
       const { m, at } = got[i]!;
       res.readNs.push(Number(m.meta.readNs));
       res.pauseNs.push(Number(m.meta.pauseNs));
+      res.miReads.push(m.meta.reads);
       res.dropped += m.meta.dropped;
       if (m.meta.torn.length > 0) res.torn++;
       if (m.meta.attempts > 1) res.retried++;
@@ -1028,7 +1031,7 @@ async function loadRun(b: BridgeProc, h: Hog, label: string, conns: number, seco
 }
 
 interface SlowRow {
-  cond: 'none' | Mode;
+  cond: 'none' | 'idle' | Mode;
   w: TargetWindow;
   pauseNs: number[];
   samplesPerSec: number;
@@ -1039,17 +1042,19 @@ async function slowdownRep(b: BridgeProc, h: Hog, seconds: number, out: SlowRow[
   if (!(await waitDetached(h))) problems.push(`the target stayed traced (TracerPid ${tracerPid(h.pid)}) 15 s after the last unsubscribe`);
   await sleep(300);
   out.push({ cond: 'none', w: await targetWindow(h, seconds), pauseNs: [], samplesPerSec: NaN });
-  for (const mode of ['live', 'consistent'] as const) {
-    const s = await subscribeOne(b, h, `slow-${mode}`, 100, mode);
+  // 'idle': attached through the bridge (one sample, then one an hour): the cost of being traced.
+  for (const cond of ['idle', 'live', 'consistent'] as const) {
+    const mode: Mode = cond === 'idle' ? 'live' : cond;
+    const s = await subscribeOne(b, h, `slow-${cond}`, cond === 'idle' ? 3_600_000 : 100, mode);
     try {
       if (s.failure) {
-        problems.push(`${mode} 10 Hz subscribe failed: ${s.failure}`);
+        problems.push(`${cond} subscribe failed: ${s.failure}`);
         continue;
       }
       await sleep(500);
       const w = await targetWindow(h, seconds);
       const got = samplesIn(s, w.t0, w.t1);
-      out.push({ cond: mode, w, pauseNs: got.map((g) => Number(g.m.meta.pauseNs)), samplesPerSec: got.length / ((w.t1 - w.t0) / 1e9) });
+      out.push({ cond, w, pauseNs: got.map((g) => Number(g.m.meta.pauseNs)), samplesPerSec: got.length / ((w.t1 - w.t0) / 1e9) });
       problems.push(...otherMessages(s));
     } finally {
       await closeSub(s);
@@ -1135,11 +1140,11 @@ async function main(): Promise<void> {
   const T = {
     rateS: Q ? 3 : 10,
     loadS: Q ? 8 : 20,
-    baseS: Q ? 3 : 5,
-    slowS: Q ? 3 : 8,
+    baseS: Q ? 2 : 5,
+    slowS: Q ? 3 : 6,
     slowReps: Q ? 1 : 2,
   };
-  const expectedS = 15 + 2 * (T.rateS + 3) + (T.baseS + 8) + (T.loadS + 15) + T.slowReps * (3 * T.slowS + 12) + opts.soakS + 15;
+  const expectedS = 15 + 2 * (T.rateS + 3) + (T.baseS + 8) + (T.loadS + 15) + T.slowReps * (4 * T.slowS + 14) + opts.soakS + 15;
   const hardLimitS = expectedS * 2 + 120;
   const hard = setTimeout(() => {
     note(`overall time limit (${hardLimitS} s) reached: stopping everything`);
@@ -1187,7 +1192,7 @@ async function main(): Promise<void> {
   const big = await loadRun(a, h, `${opts.clients.toLocaleString('en-US')} connections × 1 subscription`, opts.clients, T.loadS, true, (T.loadS + 150) * 1000);
 
   // 3. target slowdown at 10 Hz
-  note(`3. target slowdown: ${T.slowReps} × (not attached, live, consistent), ${T.slowS} s each`);
+  note(`3. target slowdown: ${T.slowReps} × (not attached, attached idle, live, consistent), ${T.slowS} s each`);
   const slow: SlowRow[] = [];
   for (let i = 0; i < T.slowReps; i++) await slowdownRep(a, h, T.slowS, slow, problems);
   const stopA = await a.stop();
@@ -1230,7 +1235,7 @@ async function main(): Promise<void> {
   const live = rates.find((r) => r.mode === 'live');
   print(
     table(
-      ['mode', 'samples/s', 'vs live', 'of 100/s', 'meta.readNs median / p95', 'readNs vs live', 'meta.pauseNs median / p95', 'arrival interval median / p95 / max', 'seq gaps / dropped', 'torn / retried', 'bridge CPU', 'gdb CPU', 'bridge RSS', 'frame'],
+      ['mode', 'samples/s', 'vs live', 'of 100/s', 'meta.readNs median / p95', 'readNs vs live', 'meta.pauseNs median / p95', 'arrival interval median / p95 / max', 'seq gaps / dropped', 'torn / retried', 'memory reads / sample', 'bridge CPU', 'gdb CPU', 'bridge RSS', 'frame'],
       rates.map((r) => [
         r.mode + (r.failure ? ` ⚠ ${r.failure}` : ''),
         num(r.samplesPerSec),
@@ -1242,6 +1247,7 @@ async function main(): Promise<void> {
         `${ms(median(r.intervals))} / ${ms(p95(r.intervals))} / ${ms(maxOf(r.intervals))}`,
         `${r.seqGaps} / ${r.dropped}`,
         `${r.torn} / ${r.retried}`,
+        num(median(r.miReads), 0),
         pct(r.cpu.self),
         pct(r.cpu.kids),
         kib(r.rssKiB),
@@ -1302,7 +1308,9 @@ async function main(): Promise<void> {
   print(
     'Measured by the target itself: work = its workers\' allocation counter (`allocs` in its heartbeats), ticks = its 1 ms progress ticker (`counter`), ' +
       'max gap = largest interval between two progress ticks in each 1 s slice (memhog `gap`, median / p95 / max over slices). Ratios are against "not attached". ' +
-      'The 100 Hz rows come from §1 (measured earlier in the same run).',
+      '"Attached, not sampling" is a live subscription at one sample an hour: gdb attached in non-stop mode, no reads. ' +
+      'The 100 Hz rows come from §1, the 1,000-subscriber row from §2 (measured earlier in the same run). ' +
+      `This machine has ${cpus().length} CPUs: the bridge and its gdb compete with the target for them, so "work" includes plain CPU contention.`,
   );
   print();
   const none = slow.filter((s) => s.cond === 'none');
@@ -1332,6 +1340,7 @@ async function main(): Promise<void> {
       ['condition', 'work (allocs/s)', 'work vs not attached', 'ticks/s', 'ticks vs not attached', 'max gap per 1 s: median / p95 / max', 'gap vs not attached (median / max)', 'meta.pauseNs median / p95', 'samples/s received', 'windows'],
       [
         slowRow('not attached', none.map((s) => s.w), [], []),
+        slowRow('attached, not sampling (live, 1 sample/h)', sel('idle').map((s) => s.w), [], []),
         slowRow('live, 10 Hz', sel('live').map((s) => s.w), [], sel('live').map((s) => s.samplesPerSec)),
         slowRow('consistent, 10 Hz', sel('consistent').map((s) => s.w), sel('consistent').flatMap((s) => s.pauseNs), sel('consistent').map((s) => s.samplesPerSec)),
         ...rates.filter((r) => !r.failure).map((r) => slowRow(`${r.mode}, 100 Hz (§1)`, [r.target], r.mode === 'consistent' ? r.pauseNs : [], [r.samplesPerSec])),
@@ -1385,6 +1394,8 @@ async function main(): Promise<void> {
   print(`- bridge A stopped on SIGTERM in ${stopA.ms} ms (exit ${stopA.code ?? stopA.signal}), B in ${stopB.ms} ms (exit ${stopB.code ?? stopB.signal}); target TracerPid after each: ${tracedAfterA}, ${tracedAfterB}.`);
   for (const r of rates) for (const p of r.problems) print(`- §1 ${r.mode}: ${p}`);
   for (const p of problems) print(`- ⚠ ${p}`);
+  print();
+  print(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
   print();
   print(`Total ${((Date.now() - t0) / 1000).toFixed(0)} s.${stoppedLeft ? ` ⚠ the target was left stopped ${stoppedLeft} time(s) and resumed by SIGCONT.` : ' The target was never left stopped.'}`);
 }

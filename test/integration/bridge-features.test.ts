@@ -90,3 +90,37 @@ t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing att
   const ok = await c.request({ type: 'subscribe', id: 'g', target: { pid: go.pid } }, 'subscribed', 'g');
   t.equal(ok.type, 'subscribed', 'the allowed PID works');
 });
+
+t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_DENIED, bridge healthy', async (t) => {
+  const { createTempUser, cliEnv, REPO_ROOT } = await import('../support/cli.ts');
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const { mkdtempSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const go = await startTarget(t); // runs as root
+  const user = createTempUser();
+  t.teardown(() => user.remove());
+  const home = mkdtempSync(join(tmpdir(), 'mstat-bridge-user-'));
+  chmodSync(home, 0o777);
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', 'setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--inh-caps=-all',
+    process.execPath, '--import', 'tsx', join(REPO_ROOT, 'bridge', 'main.ts'), '--listen', '127.0.0.1:0'], { cwd: REPO_ROOT, env: cliEnv({ HOME: home, MSTAT_CACHE_DIR: home }), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (c) => reject(new Error(`bridge exited (${c})`)));
+  });
+  const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+  t.teardown(() => c.ws.terminate());
+  await c.opened;
+  const r = await c.request({ type: 'subscribe', id: 'root', target: { pid: go.pid } }, 'subscribed', 'root');
+  t.equal(r.type === 'error' ? r.code : r.type, 'PERMISSION_DENIED', `root-owned target: ${r.type === 'error' ? r.message : ''}`);
+  if (r.type === 'error') t.match(r.message, /ptrace_scope|CAP_SYS_PTRACE/, 'the message says how to fix it');
+  const one = await c.request({ type: 'subscribe', id: 'init', target: { pid: 1 } }, 'subscribed', 'init');
+  t.equal(one.type, 'error', `PID 1: ${one.type === 'error' ? `${one.code} ${one.message}` : one.type}`);
+  t.equal((await c.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
+  t.equal(procStatus(go.pid)?.tracerPid, 0, 'target untouched');
+});
