@@ -17,7 +17,7 @@ export interface Preflight {
 }
 
 export const PTRACE_HINT =
-  'run as root, or as the target\'s user with CAP_SYS_PTRACE,, or allow it with `sysctl kernel.yama.ptrace_scope=0` (containers: add --cap-add=SYS_PTRACE)';
+  'run as root, or as the target\'s user with CAP_SYS_PTRACE, or allow it with `sysctl kernel.yama.ptrace_scope=0` (containers: add --cap-add=SYS_PTRACE)';
 
 export async function preflightLocal(pid: number, exe?: string): Promise<Preflight> {
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `not a process id: ${pid}`);
