@@ -135,3 +135,18 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
   t.equal((await c.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
   t.equal(procStatus(go.pid)?.tracerPid, 0, 'target untouched');
 });
+
+t.test('heartbeat: a peer that stops answering pings is terminated and its subscription ends', async (t) => {
+  const go = await startTarget(t);
+  const bridge = await testBridge(t, { heartbeatMs: 300 });
+  const dead = await TestClient.connect(bridge, t);
+  await dead.request({ type: 'subscribe', id: 'd', target: { pid: go.pid }, intervalMs: 100 }, 'subscribed', 'd');
+  // A paused ws client reads nothing, so it never answers the server's pings.
+  dead.ws.pause();
+  const closed = await Promise.race([dead.closed.then(() => true), sleep(5000).then(() => false)]);
+  // The server terminated the socket; the client notices once it reads again.
+  dead.ws.resume();
+  t.ok(closed || (await Promise.race([dead.closed.then(() => true), sleep(3000).then(() => false)])), 'connection closed by the server');
+  t.ok(await until(() => bridge.manager.subscriberCount === 0, 5000), 'its subscription ended');
+  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'target detached after the linger');
+});
