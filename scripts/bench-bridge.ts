@@ -180,13 +180,19 @@ function cpuMark(pid: number): CpuMark {
   for (const [p, st] of descendants(pid)) kids.set(p, st.ticks);
   return { t: now(), self: procStat(pid)?.ticks ?? NaN, kids };
 }
-/** CPU % (100 % = one core) of the process and of its descendants between two marks. */
-function cpuBetween(a: CpuMark, b: CpuMark): { self: number; kids: number } {
+/**
+ * CPU % (100 % = one core) of the process and of its descendants between two marks. A child
+ * that exited meanwhile (a restarted gdb) took its CPU time with it: `kidsLost` then says the
+ * descendants' figure is a lower bound.
+ */
+function cpuBetween(a: CpuMark, b: CpuMark): { self: number; kids: number; kidsLost?: boolean } {
   const secs = (b.t - a.t) / 1e9;
   let kids = 0;
   for (const [p, t] of b.kids) kids += t - (a.kids.get(p) ?? 0); // a child born meanwhile counts from 0
-  return { self: ((b.self - a.self) / CLK_TCK / secs) * 100, kids: (kids / CLK_TCK / secs) * 100 };
+  const kidsLost = [...a.kids.keys()].some((p) => !b.kids.has(p));
+  return { self: ((b.self - a.self) / CLK_TCK / secs) * 100, kids: (kids / CLK_TCK / secs) * 100, ...(kidsLost ? { kidsLost } : {}) };
 }
+const kidsPct = (c: { kids: number; kidsLost?: boolean }): string => (c.kidsLost ? `≥ ${pct(c.kids)} (gdb restarted)` : pct(c.kids));
 
 // ====================================================================================
 // The load-client child: BENCH_BRIDGE_ROLE=load. It holds the WebSocket subscribers so
@@ -849,8 +855,12 @@ async function subscribeOne(b: BridgeProc, h: Hog, id: string, intervalMs: numbe
     return s;
   }
   s.subscribedAt = now() - t0;
-  await c.next('sample', (m) => m.subscription === id, 60_000);
-  s.firstSampleAt = now() - t0;
+  try {
+    await c.next('sample', (m) => m.subscription === id, 20_000);
+    s.firstSampleAt = now() - t0;
+  } catch {
+    s.failure = `subscribed, but no sample within 20 s (intervalMs ${intervalMs}, ${mode})`;
+  }
   return s;
 }
 
@@ -893,7 +903,7 @@ interface RateResult {
   torn: number;
   retried: number;
   frameBytes: number;
-  cpu: { self: number; kids: number };
+  cpu: { self: number; kids: number; kidsLost?: boolean };
   rssKiB: number;
   target: TargetWindow;
   problems: string[];
@@ -966,7 +976,7 @@ interface LoadResult {
   subsPerConn: number;
   ready: LoadReady | undefined;
   report: LoadReport | undefined;
-  cpu: { self: number; kids: number };
+  cpu: { self: number; kids: number; kidsLost?: boolean };
   clientCpu: number;
   rss: number[];
   rssBefore: number;
@@ -977,7 +987,7 @@ interface LoadResult {
   failure: string | undefined;
 }
 
-async function loadRun(b: BridgeProc, h: Hog, label: string, conns: number, seconds: number, withTarget: boolean, lifetimeMs: number): Promise<LoadResult> {
+async function loadRun(b: BridgeProc, h: Hog, label: string, conns: number, seconds: number, withTarget: boolean, lifetimeMs: number, after = true): Promise<LoadResult> {
   const res: LoadResult = {
     label,
     conns,
@@ -1024,6 +1034,7 @@ async function loadRun(b: BridgeProc, h: Hog, label: string, conns: number, seco
     await load?.stop();
     checkRunning(h);
   }
+  if (!after) return res;
   await sleep(3000); // the bridge notices the closes and the linger passes
   res.rssAfterLeft = rssKiB(b.pid);
   res.healthAfter = await b.healthz();
@@ -1043,12 +1054,15 @@ async function slowdownRep(b: BridgeProc, h: Hog, seconds: number, out: SlowRow[
   await sleep(300);
   out.push({ cond: 'none', w: await targetWindow(h, seconds), pauseNs: [], samplesPerSec: NaN });
   // 'idle': attached through the bridge (one sample, then one an hour): the cost of being traced.
-  for (const cond of ['idle', 'live', 'consistent'] as const) {
+  // It runs last: a subscriber joining a session whose pending timer is an hour away gets no
+  // sample until then (TargetSession.schedule keeps the later timer), so nothing may follow it
+  // in the same session.
+  for (const cond of ['live', 'consistent', 'idle'] as const) {
     const mode: Mode = cond === 'idle' ? 'live' : cond;
     const s = await subscribeOne(b, h, `slow-${cond}`, cond === 'idle' ? 3_600_000 : 100, mode);
     try {
       if (s.failure) {
-        problems.push(`${cond} subscribe failed: ${s.failure}`);
+        problems.push(`§3 ${cond}: ${s.failure}`);
         continue;
       }
       await sleep(500);
@@ -1067,7 +1081,7 @@ interface SoakResult {
   points: Array<{ s: number; rss: number }>;
   report: LoadReport | undefined;
   ready: LoadReady | undefined;
-  cpu: { self: number; kids: number };
+  cpu: { self: number; kids: number; kidsLost?: boolean };
   rssAfterLeft: number;
   healthAfter: { targets: number; subscribers: number; connections: number } | undefined;
   failure: string | undefined;
@@ -1120,7 +1134,7 @@ function loadRow(r: LoadResult, base: LoadResult | undefined, intervalMs: number
     base ? ratio(r.cpu.self, base.cpu.self) : '–',
     `${kib(median(r.rss))} / ${kib(maxOf(r.rss))}`,
     base ? ratio(maxOf(r.rss), maxOf(base.rss)) : '–',
-    pct(r.cpu.kids),
+    kidsPct(r.cpu),
     pct(r.clientCpu),
     rep ? `${num(median(perSub), 2)} / ${num(quantile(perSub, 0.05), 2)} / ${num(minOf(perSub), 2)}` : '–',
     rep ? `${num(rep.frames / secs)} (of ${num((r.conns * 1000) / intervalMs, 0)})` : '–',
@@ -1130,6 +1144,29 @@ function loadRow(r: LoadResult, base: LoadResult | undefined, intervalMs: number
     rep ? `${rep.dropped} / ${rep.seqGaps}` : '–',
     rep ? `${bytes(rep.bytes / secs)}/s` : '–',
   ];
+}
+
+/** A pino line as `err.message @ file:line ← file:line …` (frames inside the repository), or the raw line. */
+function describeLog(line: string): string {
+  let e: { err?: { type?: string; message?: string; stack?: string; code?: string }; [k: string]: unknown };
+  try {
+    e = JSON.parse(line) as typeof e;
+  } catch {
+    return `\`${line.slice(0, 300)}\``;
+  }
+  if (!e.err) {
+    const { level: _l, time: _t, pid: _p, hostname: _h, name: _n, ...rest } = e;
+    return `\`${JSON.stringify(rest).slice(0, 300)}\``;
+  }
+  const frames = [...(e.err.stack ?? '').matchAll(/(?:\(|\s)(\/[^\s()]+):(\d+):\d+\)?$/gm)]
+    .map((m) => `${m[1]!.startsWith(ROOT + '/') ? m[1]!.slice(ROOT.length + 1) : basename(m[1]!)}:${m[2]}`)
+    .filter((f) => !f.startsWith('node:') && !f.includes('node_modules'))
+    .slice(0, 5);
+  const ctx = Object.entries(e)
+    .filter(([k]) => !['level', 'time', 'pid', 'hostname', 'name', 'err', 'msg'].includes(k))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `${e.err.type ?? 'Error'}${e.err.code ? ` ${e.err.code}` : ''}: \`${(e.err.message ?? '').slice(0, 200)}\`${frames.length ? ` at ${frames.join(' ← ')}` : ''}${ctx ? ` (${ctx})` : ''}`;
 }
 
 // --------------------------------------------------------------------- main
@@ -1183,18 +1220,30 @@ async function main(): Promise<void> {
   // 1. sustained rate at the floor
   note(`1. sustained rate: ${T.rateS} s per mode at intervalMs 10`);
   const rates: RateResult[] = [];
-  for (const mode of ['live', 'consistent'] as const) rates.push(await sustainedRate(a, h, mode, T.rateS));
+  for (const mode of ['live', 'consistent'] as const) {
+    try {
+      rates.push(await sustainedRate(a, h, mode, T.rateS));
+    } catch (err) {
+      problems.push(`§1 ${mode}: ${(err as Error).message}`);
+    }
+  }
   const gdbAfterRate = a.gdbCount();
 
   // 2. N subscribers at 10 Hz, with a 1-subscriber baseline on the same bridge
   note(`2. load: 1 subscriber for ${T.baseS} s, then ${opts.clients} for ${T.loadS} s, 10 Hz each`);
-  const base = await loadRun(a, h, '1 connection × 1 subscription (baseline)', 1, T.baseS, false, (T.baseS + 90) * 1000);
+  const base = await loadRun(a, h, '1 connection × 1 subscription (baseline)', 1, T.baseS, false, (T.baseS + 90) * 1000, false);
   const big = await loadRun(a, h, `${opts.clients.toLocaleString('en-US')} connections × 1 subscription`, opts.clients, T.loadS, true, (T.loadS + 150) * 1000);
 
   // 3. target slowdown at 10 Hz
   note(`3. target slowdown: ${T.slowReps} × (not attached, attached idle, live, consistent), ${T.slowS} s each`);
   const slow: SlowRow[] = [];
-  for (let i = 0; i < T.slowReps; i++) await slowdownRep(a, h, T.slowS, slow, problems);
+  for (let i = 0; i < T.slowReps; i++) {
+    try {
+      await slowdownRep(a, h, T.slowS, slow, problems);
+    } catch (err) {
+      problems.push(`§3 repetition ${i + 1}: ${(err as Error).message}`);
+    }
+  }
   const stopA = await a.stop();
   checkRunning(h);
   if (stopA.code !== 0) problems.push(`bridge A exited with ${stopA.code ?? stopA.signal} on SIGTERM`);
@@ -1249,7 +1298,7 @@ async function main(): Promise<void> {
         `${r.torn} / ${r.retried}`,
         num(median(r.miReads), 0),
         pct(r.cpu.self),
-        pct(r.cpu.kids),
+        kidsPct(r.cpu),
         kib(r.rssKiB),
         bytes(r.frameBytes),
       ]),
@@ -1358,18 +1407,20 @@ async function main(): Promise<void> {
   print();
   const xs = pts.map((p) => p.s / 60);
   const ys = pts.map((p) => p.rss);
-  const half = Math.floor(pts.length / 2);
+  const warm = pts.filter((p) => p.s >= 9.5); // after the first 10 s (JIT, heap growth to its working size)
+  const wy = warm.map((p) => p.rss);
   const rep = sk.report;
   const perSub = rep ? rep.perSub.map((n) => n / (rep.windowMs / 1000)) : [];
   print(
     `- RSS: ${kib(soakRss0)} right after start; over the series min ${kib(minOf(ys))}, max ${kib(maxOf(ys))}, last ${kib(ys[ys.length - 1] ?? NaN)}; ` +
-      `slope ${num(slope(xs, ys))} KiB/min over the whole series, ${num(slope(xs.slice(half), ys.slice(half)))} KiB/min over its second half (least squares, ${pts.length} points every 5 s).`,
+      `slope ${num(slope(xs, ys))} KiB/min over the whole series, ${num(slope(warm.map((p) => p.s / 60), wy))} KiB/min from 10 s on ` +
+      `(least squares, ${pts.length} points every 5 s); from 10 s on RSS moves within ${kib(maxOf(wy) - minOf(wy))} (GC sawtooth), so a steady growth much below that per run is not visible here.`,
   );
   print(`- ${kib(sk.rssAfterLeft)} 3 s after the clients left; /healthz then: ${JSON.stringify(sk.healthAfter ?? null)}.`);
   if (sk.failure) print(`- ⚠ ${sk.failure}`);
   if (rep) {
     print(
-      `- bridge CPU ${pct(sk.cpu.self)}, gdb ${pct(sk.cpu.kids)}; per-subscriber samples/s median ${num(median(perSub), 2)}, min ${num(minOf(perSub), 2)}; ` +
+      `- bridge CPU ${pct(sk.cpu.self)}, gdb ${kidsPct(sk.cpu)}; per-subscriber samples/s median ${num(median(perSub), 2)}, min ${num(minOf(perSub), 2)}; ` +
         `target reads/s ${num(rep.reads / (rep.windowMs / 1000))}; latency median ${rep.latencyMedianMs.toFixed(0)} ms, p95 ${rep.latencyP95Ms.toFixed(0)} ms, max ${rep.latencyMaxMs.toFixed(0)} ms; ` +
         `dropped ${rep.dropped}, seq gaps ${rep.seqGaps}, unexpected closes ${rep.closes}` +
         (Object.keys(rep.errors).length ? `, errors ${JSON.stringify(rep.errors)}` : '') +
@@ -1390,7 +1441,7 @@ async function main(): Promise<void> {
   }
   const levelName = (n: number): string => ({ 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' })[n] ?? String(n);
   if (byMsg.size === 0) print('- the bridges logged nothing but `bridge listening` (at --log-level info).');
-  for (const [k, e] of byMsg) print(`- bridge ${e.bridge} ${levelName(e.level)} ×${e.n}: ${k.split('\u0000')[1]} — first: \`${e.first.slice(0, 400)}\``);
+  for (const [k, e] of byMsg) print(`- bridge ${e.bridge} ${levelName(e.level)} ×${e.n}: ${k.split('\u0000')[1]} — first: ${describeLog(e.first)}`);
   print(`- bridge A stopped on SIGTERM in ${stopA.ms} ms (exit ${stopA.code ?? stopA.signal}), B in ${stopB.ms} ms (exit ${stopB.code ?? stopB.signal}); target TracerPid after each: ${tracedAfterA}, ${tracedAfterB}.`);
   for (const r of rates) for (const p of r.problems) print(`- §1 ${r.mode}: ${p}`);
   for (const p of problems) print(`- ⚠ ${p}`);

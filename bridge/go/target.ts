@@ -135,6 +135,11 @@ export class LocalTarget {
     }
   }
 
+  /** gdb is still running. */
+  get gdbAlive(): boolean {
+    return !this.gdb.isExited;
+  }
+
   /** The pid of the gdb reading this target. */
   get gdbPid(): number {
     return this.gdb.pid;
@@ -179,6 +184,12 @@ export class LocalTarget {
         }
       } catch (err) {
         if (this.exited || !processAlive(this.info.pid)) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
+        // A live read can follow a pointer the runtime is changing (a stack-cache list, the
+        // block pool) into unmapped memory: that is a torn read, so read again.
+        if (mode === 'live' && err instanceof GoError && err.code === GoErrorCode.READ_FAILED && attempts < MAX_ATTEMPTS && !this.gdb.isExited) {
+          this.log.debug({ attempt: attempts, err: err.message }, 'live read followed a moving pointer; retrying');
+          continue;
+        }
         throw err;
       }
       if (last.torn.length === 0) break;

@@ -100,8 +100,16 @@ export class TargetSession {
     }
   }
 
+  private timerDue = 0;
+
   private schedule(delayMs: number): void {
-    if (this.closed || this.timer) return;
+    if (this.closed) return;
+    const due = Date.now() + Math.max(0, delayMs);
+    if (this.timer) {
+      if (due >= this.timerDue) return;
+      clearTimeout(this.timer); // a new subscriber is due before the pending tick
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.tick();
@@ -111,7 +119,9 @@ export class TargetSession {
   private async tick(): Promise<void> {
     if (this.closed || this.sampling || this.subs.size === 0) return;
     const now = Date.now();
-    const due = [...this.subs].filter((s) => s.nextDue <= now);
+    // Subscribers due soon ride along with this read (up to a quarter of their interval early),
+    // so many subscribers at similar intervals share reads instead of each causing its own.
+    const due = [...this.subs].filter((s) => s.nextDue <= now + Math.min(s.sub.intervalMs / 4, 50));
     if (due.length === 0) return this.scheduleNext();
     this.sampling = true;
     try {
@@ -123,8 +133,9 @@ export class TargetSession {
       this.latest = sample;
       this.restarts = 0;
       for (const s of due) {
-        // Drift-free: the next slot follows the previous one, skipping missed slots.
-        s.nextDue = Math.max(s.nextDue + s.sub.intervalMs, now + 1);
+        // Drift-free: the next slot follows the previous one, skipping missed slots; the first
+        // sample (nextDue 0) starts the subscriber's own cadence.
+        s.nextDue = s.nextDue === 0 ? now + s.sub.intervalMs : Math.max(s.nextDue + s.sub.intervalMs, now + s.sub.intervalMs / 2);
         if (this.subs.has(s)) s.sub.onSample(sample, target.info);
       }
     } catch (err) {
@@ -148,6 +159,13 @@ export class TargetSession {
       for (const s of this.subs) s.sub.onExit();
       this.subs.clear();
       await this.close();
+      return;
+    }
+    // A read that failed while gdb is fine (memory moved under a live read, after retries) is
+    // reported, and the next tick simply reads again: no reason to restart a healthy gdb.
+    if (err instanceof GoError && err.code === GoErrorCode.READ_FAILED && this.target?.gdbAlive) {
+      this.opts.log.debug({ err, pid: this.pid }, 'read failed; will read again');
+      for (const s of this.subs) s.sub.onError(err, false);
       return;
     }
     // gdb died or misbehaved: tell subscribers, drop this gdb, reattach after a backoff.
