@@ -103,11 +103,11 @@ export async function differentialRound(target: LocalTarget, go: GoTarget, modes
 }
 
 /**
- * Lines the heap profile's own allocations (new(MemStats) and more, made just before its
+ * Lines the heap profile's own work (new(MemStats) and more, made just before its
  * ReadMemStats) can move: the allocation counters and what follows from them (a new span,
- * the memory-limit goal).
+ * the memory-limit goal), and stacks (its call chain can grow the goroutine's stack).
  */
-const PPROF_ALLOC_FIELDS = new Set(['Alloc', 'TotalAlloc', 'Sys', 'Mallocs', 'HeapAlloc', 'HeapSys', 'HeapIdle', 'HeapInuse', 'HeapReleased', 'HeapObjects', 'MSpan', 'GCSys', 'OtherSys', 'NextGC']);
+const PPROF_ALLOC_FIELDS = new Set(['Alloc', 'TotalAlloc', 'Sys', 'Mallocs', 'HeapAlloc', 'HeapSys', 'HeapIdle', 'HeapInuse', 'HeapReleased', 'HeapObjects', 'Stack', 'MSpan', 'GCSys', 'OtherSys', 'NextGC']);
 
 /**
  * The `# runtime.MemStats` block of the target's heap profile vs ours: the same lines in the
