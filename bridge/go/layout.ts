@@ -58,7 +58,7 @@ export class LayoutResolver {
 
   async requireStruct(typeName: string): Promise<StructLayout> {
     const s = await this.struct(typeName);
-    if (!s) throw new GoError(GoErrorCode.LAYOUT, `type ${typeName} not found in the binary's DWARF`);
+    if (!s) throw new GoError(GoErrorCode.LAYOUT, `type ${typeName} not found in the binary's DWARF: this runtime is not one mstat-bridge knows (a modified or newer Go?); please report it with the Go version`);
     return s;
   }
 
@@ -99,7 +99,7 @@ export class LayoutResolver {
 
   async requireLeaf(typeName: string, path: string): Promise<FieldLayout> {
     const f = await this.leaf(typeName, path);
-    if (!f) throw new GoError(GoErrorCode.LAYOUT, `member ${typeName}.${path} not found in DWARF`);
+    if (!f) throw new GoError(GoErrorCode.LAYOUT, `member ${typeName}.${path} not found in the binary's DWARF: this runtime is not one mstat-bridge knows (a modified or newer Go?); please report it with the Go version`);
     return f;
   }
 

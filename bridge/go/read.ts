@@ -116,10 +116,10 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     mem.read(addrOf(G.memstats, bias), L.mstats.readSize),
     mem.read(addrOf(G.gcController, bias), L.gc.size),
     readFields(mem, mheapBase, { sweepgen: L.mheap.sweepgen, spanalloc: L.mheap.spanallocInuse, cachealloc: L.mheap.cacheallocInuse, lock: L.mheap.lockKey, arenas: L.mheap.arenas }),
-    mem.read(addrOf(G.allp, bias), 24),
-    mem.read(addrOf(G.gomaxprocs, bias), 4),
-    mem.read(addrOf(G.gcphase, bias), 4),
-    G.metricsSema ? mem.read(addrOf(G.metricsSema, bias), 4) : Promise.resolve(undefined),
+    mem.read(addrOf(G.allp, bias), G.allp.size),
+    mem.read(addrOf(G.gomaxprocs, bias), G.gomaxprocs.size),
+    mem.read(addrOf(G.gcphase, bias), G.gcphase.size),
+    G.metricsSema ? mem.read(addrOf(G.metricsSema, bias), G.metricsSema.size) : Promise.resolve(undefined),
     G.spanSetBlockPool ? mem.read(addrOf(G.spanSetBlockPool, bias), 8) : Promise.resolve(undefined),
   ]);
   const M = L.mstats;

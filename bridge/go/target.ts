@@ -1,7 +1,6 @@
 // One local Go process, watched through one gdb: preflight, layouts (cached by build ID),
 // non-stop attach without stopping anything, samples in live or consistent mode, and a
 // detach on every exit path.
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
@@ -10,7 +9,7 @@ import { fileExecAndSymbols } from '../mi/commands/file.ts';
 import { attachInBackground } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
 import { openGdb } from '../mi/open.ts';
-import { ensureRunning } from '../targets/watchdog.ts';
+import { ensureRunning, processAlive } from '../targets/watchdog.ts';
 import { archFor, type ArchConstants } from './arch.ts';
 import { resolveDecoderLayout, type DecoderLayout } from './decoder-layout.ts';
 import { GoError, GoErrorCode } from './errors.ts';
@@ -170,15 +169,17 @@ export class LocalTarget {
         if (mode === 'consistent') {
           const t0 = process.hrtime.bigint();
           this.stopRequested = true;
+          let snap;
           try {
             await this.stopAll();
-            const snap = await readSnapshot(ctx);
-            last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
+            snap = await readSnapshot(ctx);
           } finally {
             await execContinueAll(this.gdb);
             this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
           }
+          // Decoding is pure CPU work on the bytes read: it runs after the target resumed.
+          last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
         } else {
           last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
         }
@@ -240,14 +241,6 @@ export class LocalTarget {
     this.threads.dispose();
     const exit = await this.gdb.close();
     await ensureRunning(this.info.pid, this.log, exit.requested && !unsure ? 50 : 500);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
   }
 }
 

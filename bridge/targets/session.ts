@@ -2,11 +2,10 @@
 // subscription, samples at the smallest interval asked for (each subscriber is served at its
 // own interval), survives gdb dying (restart with backoff), reports the target's exit, and
 // detaches after the last subscriber leaves (after a short linger).
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { LocalTarget, type Sample, type SampleMode } from '../go/target.ts';
-import { ensureRunning } from './watchdog.ts';
+import { ensureRunning, processAlive } from './watchdog.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 
 export interface Subscriber {
@@ -31,14 +30,6 @@ export interface SessionOptions {
   /** for tests: where layouts are cached */
   cacheDir?: string | undefined;
   onClosed(): void;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];

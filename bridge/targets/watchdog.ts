@@ -17,6 +17,12 @@ function readStatus(pid: number): { state: string; tracerPid: number } | undefin
   }
 }
 
+/** The process exists and has not exited (not a zombie). */
+export function processAlive(pid: number): boolean {
+  const s = readStatus(pid);
+  return s !== undefined && s.state !== 'Z' && s.state !== 'X';
+}
+
 /**
  * If `pid` is stopped (T) with no tracer, SIGCONT it. A process still traced by someone
  * is left alone: stopping or resuming it is its tracer's business.
