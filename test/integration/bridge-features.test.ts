@@ -2,7 +2,7 @@
 // with --scrape-attach, the PID policy.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { TestClient, testBridge } from '../support/bridge.ts';
+import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { procStatus, sleep, until } from '../support/proc.ts';
 
@@ -104,8 +104,6 @@ t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing att
 
 t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_DENIED, bridge healthy', async (t) => {
   const { createTempUser, cliEnv, REPO_ROOT } = await import('../support/cli.ts');
-  const { spawn } = await import('node:child_process');
-  const { createInterface } = await import('node:readline');
   const { mkdtempSync, chmodSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -114,15 +112,10 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
   t.teardown(() => user.remove());
   const home = mkdtempSync(join(tmpdir(), 'mstat-bridge-user-'));
   chmodSync(home, 0o777);
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', 'setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--inh-caps=-all',
-    process.execPath, '--import', 'tsx', join(REPO_ROOT, 'bridge', 'main.ts'), '--listen', '127.0.0.1:0'], { cwd: REPO_ROOT, env: cliEnv({ HOME: home, MSTAT_CACHE_DIR: home }), stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (l) => {
-      const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (c) => reject(new Error(`bridge exited (${c})`)));
+  const { port } = await spawnBridgeProcess(t, {
+    prefix: ['env', '-u', 'NODE_OPTIONS', 'setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--inh-caps=-all'],
+    cwd: REPO_ROOT,
+    env: cliEnv({ HOME: home, MSTAT_CACHE_DIR: home }),
   });
   const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
   t.teardown(() => c.ws.terminate());

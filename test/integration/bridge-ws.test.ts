@@ -1,11 +1,9 @@
 // The bridge end to end: a real bridge, real gdb, real Go fixtures, real ws clients.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import t from 'tap';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { configFromArgs } from '../../bridge/config.ts';
-import { TestClient, testBridge } from '../support/bridge.ts';
+import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { isAlive, lingeringStops, procStatus, sleep, until } from '../support/proc.ts';
@@ -189,15 +187,7 @@ t.test('token: required when configured; loopback is the default; non-loopback n
 for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   t.test(`bridge process ${signal}: targets keep running, untraced`, async (t) => {
     const go = await startTarget(t);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'bridge', 'main.ts'), '--listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.teardown(() => child.kill('SIGKILL'));
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (l) => {
-        const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (c) => reject(new Error(`bridge exited (${c})`)));
-    });
+    const { child, port } = await spawnBridgeProcess(t);
     const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
     t.teardown(() => c.ws.terminate());
     await c.opened;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { LocalTarget } from '../../bridge/go/target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { differentialRound, pprofRound, waitQuiet } from '../support/differential.ts';
+import { differentialRound, pprofRound, prepareQuietScenario, waitQuiet } from '../support/differential.ts';
 import { LOG_DIR } from '../support/gdb.ts';
 import { fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
 
@@ -26,23 +26,12 @@ for (const b of builds) for (const s of b.variant === 'default' ? ENVS : [ENVS[0
 const table: string[] = ['| Go | build | env | unflushed live | unflushed consistent | flushed live | flushed consistent | pprof block | cached spans | tiny | stack spans freed | estimated | retried |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 let stackSpansFreed = 0;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 for (const { build, scenario } of runs) {
   t.test(`${build.goVersion} ${build.variant} ${scenario.name}: outside reading == ReadMemStats`, async (t) => {
     const go = await GoTarget.start(build, ['-heartbeat', '0'], scenario.env);
     t.teardown(() => go.stop());
-    // A GC history (NumGC, PauseNs ring, LastGC, forced GCs), then allocation on several Ps
-    // so mcaches hold partly used spans and tiny blocks, and freed stacks in stack caches.
-    await sleep(300);
-    await go.command('gc');
-    await go.command('gc');
-    await sleep(150);
-    await go.command('stacks');
-    await go.command('pause');
-    await go.command('stacks');
-    await go.command('freeos'); // nothing left for the background scavenger to release later
-    await go.command('burst'); // every worker allocates a little on its P, then parks again
+    await prepareQuietScenario(go);
 
     const target = await LocalTarget.open({ pid: go.pid, log: silentLogger() });
     t.teardown(() => target.close());

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import t from 'tap';
 import { readElfInfo } from '../../bridge/go/elf.ts';
 import { createTempUser, deadPid, estimatedFields, lines, logRecords, MSTAT_SCRIPT, patchGoVersion, REPO_ROOT, runMstat, tempDir, type CliResult } from '../support/cli.ts';
-import { jsonFields, rawMemStatsJson } from '../support/differential.ts';
+import { jsonFields, prepareQuietScenario, rawMemStatsJson } from '../support/differential.ts';
 import { fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
 import { procStatus, sleep, threadStates, until } from '../support/proc.ts';
 
@@ -134,15 +134,7 @@ t.test(`success (${newest.goVersion}): stdout == the target's own json.Marshal(R
   const pid = String(go.pid);
   // GC history, freed stacks in the stack caches, partly used spans in the mcaches; then
   // every worker parks so nothing but the runtime allocates.
-  await sleep(300);
-  await go.command('gc');
-  await go.command('gc');
-  await sleep(150);
-  await go.command('stacks');
-  await go.command('pause');
-  await go.command('stacks');
-  await go.command('freeos'); // the background scavenger has nothing left to release later
-  await go.command('burst');
+  await prepareQuietScenario(go);
 
   // Quiet: two CLI readings 200 ms apart are identical (sweeper and scavenger done).
   let prev = '';

@@ -1,5 +1,7 @@
 // A real bridge on 127.0.0.1:0 in this process, and a small real `ws` client for tests.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -79,4 +81,26 @@ export class TestClient {
       this.next('error', (m) => id === undefined || m.id === id, 15_000, from),
     ]);
   }
+}
+
+/**
+ * `bridge/main.ts` as a real subprocess (optionally behind a command prefix such as setpriv):
+ * resolves with the child and the port it logged in its `bridge listening` line.
+ */
+export async function spawnBridgeProcess(
+  t: { teardown(fn: () => unknown): void },
+  opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ child: ChildProcess; port: number }> {
+  const main = join(import.meta.dirname, '..', '..', 'bridge', 'main.ts');
+  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info'];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (c) => reject(new Error(`bridge exited (${c})`)));
+  });
+  return { child, port };
 }

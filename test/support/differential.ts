@@ -4,6 +4,25 @@ import { formatMemStatsJson, formatMemStatsPprof } from '../../clients/shared/me
 import { MEMSTATS_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import type { GoTarget } from './go-targets.ts';
 
+/**
+ * The state the differential tests read: a GC history (NumGC, the PauseNs ring, forced
+ * GCs), freed stacks in the per-P stack caches, every worker parked, nothing left for the
+ * background scavenger, then a short burst so several Ps' mcaches hold partly used spans
+ * and tiny blocks.
+ */
+export async function prepareQuietScenario(go: GoTarget): Promise<void> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  await sleep(300);
+  await go.command('gc');
+  await go.command('gc');
+  await sleep(150);
+  await go.command('stacks');
+  await go.command('pause');
+  await go.command('stacks');
+  await go.command('freeos');
+  await go.command('burst');
+}
+
 /** The raw `{...}` text Go's json.Marshal produced for the memstats reply. */
 export function rawMemStatsJson(e: { rawLine?: string }): string {
   const line = e.rawLine ?? '';
