@@ -18,8 +18,8 @@ if [ ${#files[@]} -eq 0 ]; then files=(test/unit test/integration); fi
 npx tap --reporter=base "${files[@]}" 2>&1 | tee test-logs/tap-output.txt
 tap_rc=${PIPESTATUS[0]}
 
-# tap's closing summary: "# { total: N, pass: P, fail: F, ... }"
-summary=$(grep -E '^# \{ total: [0-9]+' test-logs/tap-output.txt | tail -1)
+# tap's closing summary: "# { total: N, pass: P, fail: F, ... }" (terminal escapes may precede it)
+summary=$(sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' test-logs/tap-output.txt | grep -aoE '# \{ total: [0-9]+[^}]*\}' | tail -1)
 pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary"); pass=${pass:-0}
 fail=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary"); fail=${fail:-0}
 if [ "$tap_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi

@@ -29,7 +29,11 @@ export class TestClient {
   constructor(url: string, opts: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, opts);
     this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
+      const timer = setTimeout(() => reject(new Error(`${url}: not open within 15 s`)), 15_000);
+      this.ws.once('open', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.ws.once('error', reject);
       this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
@@ -95,12 +99,18 @@ export async function spawnBridgeProcess(
   const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info'];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bridge did not listen within 20 s; stderr: ${err.slice(-2000)}`)), 20_000);
     createInterface({ input: child.stdout! }).on('line', (l) => {
       const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
-      if (m) resolve(Number(m[1]));
+      if (!m) return;
+      clearTimeout(timer);
+      resolve(Number(m[1]));
     });
-    child.once('exit', (c) => reject(new Error(`bridge exited (${c})`)));
+    child.once('error', reject);
+    child.once('exit', (c) => reject(new Error(`bridge exited (${c}); stderr: ${err.slice(-2000)}`)));
   });
   return { child, port };
 }

@@ -1,6 +1,6 @@
 // Runs the real `mstat` CLI (scripts/mstat.ts through tsx) as a subprocess, for black-box tests,
 // plus the small fixtures those tests need: temp dirs, a temporary unprivileged user, file patches.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,13 +144,17 @@ export function createTempUser(): TempUser {
   execFileSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', name], { stdio: 'pipe' });
   const id = (flag: string): number => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
   let removed = false;
+  const uid = id('-u');
   return {
     name,
-    uid: id('-u'),
+    uid,
     gid: id('-g'),
     remove(): void {
       if (removed) return;
       removed = true;
+      // Whatever still runs as the user (a bridge a failed test left) would make userdel refuse.
+      spawnSync('pkill', ['-KILL', '-U', String(uid)]);
+      for (let i = 0; i < 50 && spawnSync('pgrep', ['-U', String(uid)]).status === 0; i++) spawnSync('sleep', ['0.1']);
       execFileSync('userdel', [name], { stdio: 'pipe' });
     },
   };
