@@ -11,7 +11,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 GO_DEBIAN=(1.19 1.21 1.22 1.23)
-APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus)
+APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus chromium fonts-dejavu-core)
 for v in "${GO_DEBIAN[@]}"; do APT_PKGS+=("golang-$v-go"); done
 
 missing=()
