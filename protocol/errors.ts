@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   TARGET_EXITED: 'the target process exited',
   GDB_FAILED: 'gdb is missing, failed or died (the bridge restarts it when it can)',
   READ_FAILED: 'reading the target failed',
+  BAD_CORE: 'the core file is missing, truncated, corrupt, or not from this executable',
+  SSH_UNREACHABLE: 'the remote host cannot be reached with ssh',
+  SSH_AUTH_FAILED: 'ssh authentication was refused (keys, agent, user)',
+  SSH_HOST_KEY_UNKNOWN: 'the remote host key is not in known_hosts (or has changed)',
+  GDBSERVER_MISSING: 'gdbserver is not installed on the remote host',
   INTERNAL: 'an unexpected bridge error',
 } as const;
 

@@ -35,14 +35,14 @@ export interface GoVersion {
   experiments: string[];
 }
 
-interface ElfNote {
+export interface ElfNote {
   name: Buffer;
   type: number;
   desc: Buffer;
 }
 
 /** Splits a note area into notes; stops quietly at the first malformed entry. */
-function parseNotes(buf: Buffer, dec: ElfDecoder, align: number): ElfNote[] {
+export function parseNotes(buf: Buffer, dec: ElfDecoder, align: number): ElfNote[] {
   const notes: ElfNote[] = [];
   const pad = (n: number): number => (n + align - 1) & ~(align - 1);
   let o = 0;
@@ -59,7 +59,7 @@ function parseNotes(buf: Buffer, dec: ElfDecoder, align: number): ElfNote[] {
   return notes;
 }
 
-function goBuildIdIn(notes: ElfNote[]): string | undefined {
+export function goBuildIdIn(notes: ElfNote[]): string | undefined {
   for (const n of notes) {
     if (n.type === GO_BUILDID_NOTE_TYPE && n.name.equals(GO_NOTE_NAME)) return n.desc.toString('utf8');
   }

@@ -14,6 +14,7 @@ export const GoErrorCode = {
   TARGET_EXITED: 'GO_ERR_TARGET_EXITED',
   NOT_ELF: 'GO_ERR_NOT_ELF',
   UNREADABLE: 'GO_ERR_UNREADABLE',
+  BAD_CORE: 'GO_ERR_BAD_CORE',
 } as const;
 export type GoErrorCode = (typeof GoErrorCode)[keyof typeof GoErrorCode];
 

@@ -2,18 +2,23 @@
 // gets one clear line and the target is never touched.
 import { access, constants, readFile, readlink } from 'node:fs/promises';
 import { parseGoVersion, type GoVersion } from './build-id.ts';
-import { readElfInfo, type ElfInfo } from './elf.ts';
+import { readElfInfo, type ElfMachineName } from './elf.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 
 export interface Preflight {
   pid: number;
-  /** What gdb loads symbols from: the user's --exe or /proc/PID/exe. */
-  symbolFile: string;
+  /**
+   * What gdb loads symbols from: the user's --exe or /proc/PID/exe. Absent for a remote
+   * target whose executable gdb fetches over the link at attach time.
+   */
+  symbolFile?: string;
   /** The path the process was started from (for display). */
   exePath: string;
   buildId: string;
   version: GoVersion;
-  elf: ElfInfo;
+  machineName: ElfMachineName;
+  /** position-independent (ELF type DYN): addresses need the load bias */
+  pie: boolean;
 }
 
 export const PTRACE_HINT =
@@ -69,5 +74,5 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   if (!elf.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${exe ?? exePath}${built} has no DWARF debug info (built with -ldflags=-w); ${how}`);
   const v = version ?? (elf.goVersion ? parseGoVersion(elf.goVersion) : undefined);
   if (!v) throw new GoError(GoErrorCode.NOT_GO, `cannot tell the Go version of ${exePath}`);
-  return { pid, symbolFile, exePath, buildId: procElf.goBuildId ?? elf.goBuildId ?? '', version: v, elf };
+  return { pid, symbolFile, exePath, buildId: procElf.goBuildId ?? elf.goBuildId ?? '', version: v, machineName: elf.machineName, pie: elf.type === 'dyn' };
 }

@@ -1,15 +1,13 @@
-// One local Go process, watched through one gdb: preflight, layouts (cached by build ID),
-// non-stop attach without stopping anything, samples in live or consistent mode, and a
-// detach on every exit path.
+// One Go target (a local process, a remote one, or a core file) read through one gdb:
+// preflight, layouts (cached by build ID), non-stop attach without stopping anything,
+// samples in live or consistent mode, and a detach on every exit path. What differs between
+// the kinds of target lives in a TargetAccess.
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
 import { execContinueAll, execInterruptAll } from '../mi/commands/exec.ts';
 import { fileExecAndSymbols } from '../mi/commands/file.ts';
-import { attachInBackground } from '../mi/commands/target.ts';
-import { MiError } from '../mi/errors.ts';
 import { openGdb } from '../mi/open.ts';
-import { ensureRunning, processAlive } from '../targets/watchdog.ts';
 import { archFor, type ArchConstants } from './arch.ts';
 import { resolveDecoderLayout, type DecoderLayout } from './decoder-layout.ts';
 import { GoError, GoErrorCode } from './errors.ts';
@@ -18,8 +16,10 @@ import { loadLayout, saveLayout } from './layout-cache.ts';
 import { LayoutResolver } from './layout.ts';
 import { decodeSnapshot, type DecodedSample } from './memstats.ts';
 import { MiMemory } from './memory.ts';
-import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
+import { LocalAccess } from './local-access.ts';
+import type { Preflight } from './preflight.ts';
 import { readSnapshot } from './read.ts';
+import type { TargetAccess } from './target-access.ts';
 import { ThreadTracker } from './threads.ts';
 
 export type SampleMode = 'live' | 'consistent';
@@ -48,19 +48,26 @@ export interface TargetInfo {
   exe: string;
   goVersion: string;
   buildId: string;
+  /** the SSH destination of a remote target */
+  host?: string;
+  /** the core file of a post-mortem target */
+  core?: string;
 }
 
-export interface OpenTargetOptions {
-  pid: number;
-  exe?: string | undefined;
+export interface ReaderOptions {
   log: Logger;
   gdbPath?: string | undefined;
   cacheDir?: string | undefined;
 }
 
+export interface OpenTargetOptions extends ReaderOptions {
+  pid: number;
+  exe?: string | undefined;
+}
+
 const MAX_ATTEMPTS = 5;
 
-export class LocalTarget {
+export class TargetReader {
   readonly info: TargetInfo;
   /** true when the layout came from the on-disk cache */
   readonly layoutCached: boolean;
@@ -74,6 +81,7 @@ export class LocalTarget {
   private stopRequested = false;
 
   private constructor(
+    private readonly access: TargetAccess,
     private readonly gdb: MiClient,
     private readonly layout: DecoderLayout,
     private readonly pre: Preflight,
@@ -85,7 +93,7 @@ export class LocalTarget {
     cached: boolean,
     layoutCommands: number,
   ) {
-    this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId };
+    this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId, ...access.labels };
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
     gdb.on('async', (r) => {
@@ -94,42 +102,52 @@ export class LocalTarget {
     });
   }
 
-  static async open(opts: OpenTargetOptions): Promise<LocalTarget> {
-    const log = opts.log.child({ component: 'target', pid: opts.pid });
-    const pre = await preflightLocal(opts.pid, opts.exe);
-    const arch = archFor(pre.elf.machineName);
-    if (!arch) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `architecture ${pre.elf.machineName} is not supported yet (amd64 and arm64 are)`);
-    const gdb = await openGdb({ log, gdbPath: opts.gdbPath });
+  static async open(access: TargetAccess, opts: ReaderOptions): Promise<TargetReader> {
+    const log = opts.log.child({ component: 'target', target: access.description });
+    const pre = await access.preflight();
+    const arch = archFor(pre.machineName);
+    if (!arch) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `architecture ${pre.machineName} is not supported yet (amd64 and arm64 are)`);
+    let gdb: MiClient;
+    try {
+      gdb = await openGdb({ log, gdbPath: opts.gdbPath });
+    } catch (err) {
+      await access.dispose();
+      throw err;
+    }
     const threads = new ThreadTracker(gdb);
     try {
-      await fileExecAndSymbols(gdb, pre.symbolFile);
       let layout = await loadLayout(pre.buildId, opts.cacheDir);
       const cached = layout !== undefined;
       let commands = 0;
-      if (!layout) {
+      const resolve = async (): Promise<DecoderLayout> => {
         const r = new LayoutResolver(gdb);
-        layout = await resolveDecoderLayout(r, async (a, n) => (await dataReadMemoryBytes(gdb, a, n)).bytes);
+        const l = await resolveDecoderLayout(r, async (a, n) => (await dataReadMemoryBytes(gdb, a, n)).bytes);
         commands = r.commands;
-        await saveLayout(pre.buildId, layout, opts.cacheDir).catch((err: unknown) => log.warn({ err }, 'could not save the layout cache'));
+        await saveLayout(pre.buildId, l, opts.cacheDir).catch((err: unknown) => log.warn({ err }, 'could not save the layout cache'));
+        return l;
+      };
+      // With a local symbol file, resolve before attaching, so the process never waits on it;
+      // an executable fetched over the link is only there once attached.
+      if (pre.symbolFile !== undefined) {
+        await fileExecAndSymbols(gdb, pre.symbolFile);
+        layout ??= await resolve();
       }
+      await access.attach(gdb, pre, log);
+      layout ??= await resolve();
       log.debug({ cached, commands, buildId: pre.buildId }, 'layout ready');
-      try {
-        await attachInBackground(gdb, pre.pid);
-      } catch (err) {
-        throw attachError(err, pre.pid);
-      }
       let bias = 0n;
-      if (pre.elf.type === 'dyn') {
+      if (pre.pie) {
         const runtime = BigInt(await dataEvaluateExpression(gdb, "(unsigned long)&'runtime.memstats'"));
         bias = runtime - BigInt(layout.globals.memstats.addr);
       }
       const c = layout.constants;
       const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
-      return new LocalTarget(gdb, layout, pre, arch, rule, bias, threads, log, cached, commands);
+      return new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, log, cached, commands);
     } catch (err) {
       threads.dispose();
       const exit = await gdb.close();
-      await ensureRunning(pre.pid, log, exit.requested ? 50 : 500);
+      await access.ensureRunning(log, exit.requested ? 50 : 500);
+      await access.dispose();
       throw err;
     }
   }
@@ -163,6 +181,11 @@ export class LocalTarget {
     let attempts = 0;
     const mem = new MiMemory(this.gdb);
     const ctx = { mem, layout: this.layout, bias: this.bias, arch: this.arch };
+    if (this.access.frozen) {
+      // A core is one stopped snapshot: read it as a consistent sample; retrying cannot help.
+      const d = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
+      return { ...d, time: new Date(), meta: { mode: 'consistent', attempts: 1, torn: d.torn, readNs: process.hrtime.bigint() - start, pauseNs: 0n, reads: mem.reads, bytes: mem.bytes } };
+    }
     while (attempts < MAX_ATTEMPTS) {
       attempts++;
       try {
@@ -184,7 +207,7 @@ export class LocalTarget {
           last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
         }
       } catch (err) {
-        if (this.exited || !processAlive(this.info.pid)) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
+        if (this.exited || !(await this.access.alive())) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
         // A live read can follow a pointer the runtime is changing (a stack-cache list, the
         // block pool) into unmapped memory: that is a torn read, so read again.
         if (mode === 'live' && err instanceof GoError && err.code === GoErrorCode.READ_FAILED && attempts < MAX_ATTEMPTS && !this.gdb.isExited) {
@@ -240,15 +263,13 @@ export class LocalTarget {
     const unsure = this.stopRequested;
     this.threads.dispose();
     const exit = await this.gdb.close();
-    await ensureRunning(this.info.pid, this.log, exit.requested && !unsure ? 50 : 500);
+    await this.access.ensureRunning(this.log, exit.requested && !unsure ? 50 : 500);
+    await this.access.dispose();
   }
 }
 
-function attachError(err: unknown, pid: number): unknown {
-  const msg = err instanceof MiError ? (err.gdbMessage ?? err.message) : String(err);
-  if (/Operation not permitted|ptrace:.*(denied|permitted)/i.test(msg)) {
-    return new GoError(GoErrorCode.PTRACE_DENIED, `ptrace not permitted on process ${pid}: ${PTRACE_HINT}`, { cause: err });
-  }
-  if (/No such process/i.test(msg)) return new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} exited before it could be attached`, { cause: err });
-  return err;
-}
+/** A process on this host (the reader with a LocalAccess). */
+export type LocalTarget = TargetReader;
+export const LocalTarget = {
+  open: (opts: OpenTargetOptions): Promise<TargetReader> => TargetReader.open(new LocalAccess(opts.pid, opts.exe), opts),
+};

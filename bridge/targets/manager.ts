@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import { BridgeError } from '../errors.ts';
-import type { TargetListing, TargetRef } from '../../protocol/target.ts';
+import { targetKey, type TargetListing, type TargetRef } from '../../protocol/target.ts';
+import { accessFor, type AccessOptions } from './access-for.ts';
 import { TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
 
@@ -12,6 +13,8 @@ export interface ManagerOptions {
   allowPids?: readonly number[] | undefined;
   sameUid: boolean;
   cacheDir?: string | undefined;
+  /** how remote targets are reached (ssh config file) */
+  access?: AccessOptions;
 }
 
 function uidOf(pid: number): number | undefined {
@@ -24,13 +27,19 @@ function uidOf(pid: number): number | undefined {
 }
 
 export class TargetManager {
-  private readonly sessions = new Map<number, TargetSession>();
+  private readonly sessions = new Map<string, TargetSession>();
   private closing = false;
 
   constructor(private readonly opts: ManagerOptions) {}
 
   /** The bridge's policy: allow-list and same-uid. Throws a coded error. */
-  private checkPolicy(pid: number): void {
+  private checkPolicy(ref: TargetRef): void {
+    if ('pid' in ref && !('ssh' in ref)) return this.checkLocal(ref.pid);
+    // A bridge restricted to some local PIDs reads nothing else.
+    if (this.opts.allowPids) throw new BridgeError('BRIDGE_ERR_POLICY', `this bridge only reads the local PIDs of its --allow-pids list`);
+  }
+
+  private checkLocal(pid: number): void {
     if (this.opts.allowPids && !this.opts.allowPids.includes(pid)) {
       throw new BridgeError('BRIDGE_ERR_POLICY', `PID ${pid} is not in this bridge's --allow-pids list`);
     }
@@ -40,20 +49,23 @@ export class TargetManager {
     }
   }
 
-  private session(pid: number): TargetSession {
-    let s = this.sessions.get(pid);
+  private session(ref: TargetRef): TargetSession {
+    const key = targetKey(ref);
+    let s = this.sessions.get(key);
     if (!s) {
+      const log = this.opts.log.child({ target: key });
       const created: TargetSession = new TargetSession({
-        pid,
-        log: this.opts.log.child({ target: pid }),
+        ref,
+        access: () => accessFor(ref, { ...this.opts.access, log }),
+        log,
         lingerMs: this.opts.lingerMs,
         cacheDir: this.opts.cacheDir,
         onClosed: () => {
-          if (this.sessions.get(pid) === created) this.sessions.delete(pid);
+          if (this.sessions.get(key) === created) this.sessions.delete(key);
         },
       });
       s = created;
-      this.sessions.set(pid, s);
+      this.sessions.set(key, s);
     }
     return s;
   }
@@ -61,8 +73,8 @@ export class TargetManager {
   /** Attaches if needed and adds the subscriber. Resolves with the target info and an unsubscribe. */
   async subscribe(ref: TargetRef, sub: Subscriber) {
     if (this.closing) throw new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
-    this.checkPolicy(ref.pid);
-    const s = this.session(ref.pid);
+    this.checkPolicy(ref);
+    const s = this.session(ref);
     try {
       const info = await s.open();
       return { info, unsubscribe: s.add(sub) };
@@ -87,13 +99,14 @@ export class TargetManager {
     return [...this.sessions.values()];
   }
 
-  sessionFor(pid: number): TargetSession | undefined {
-    return this.sessions.get(pid);
+  /** The session of a local PID or of any target by its key (targetKey). */
+  sessionFor(target: number | string): TargetSession | undefined {
+    return this.sessions.get(typeof target === 'number' ? `pid:${target}` : target);
   }
 
   async listTargets(): Promise<TargetListing[]> {
     const list = await listGoProcesses({ self: process.pid });
-    return list.map((t) => ({ ...t, attached: this.sessions.has(t.pid) }));
+    return list.map((t) => ({ ...t, attached: this.sessions.has(`pid:${t.pid}`) }));
   }
 
   /** Detaches every target (they keep running). */

@@ -4,9 +4,9 @@
 // detaches after the last subscriber leaves (after a short linger).
 import type { Logger } from '../log.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
-import { LocalTarget, type Sample, type SampleMode } from '../go/target.ts';
-import { ensureRunning, processAlive } from './watchdog.ts';
-import type { TargetInfo } from '../../protocol/target.ts';
+import type { TargetAccess } from '../go/target-access.ts';
+import { TargetReader, type Sample, type SampleMode } from '../go/target.ts';
+import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/target.ts';
 
 export interface Subscriber {
   intervalMs: number;
@@ -24,7 +24,9 @@ interface SubState {
 }
 
 export interface SessionOptions {
-  pid: number;
+  ref: TargetRef;
+  /** a fresh access for each attach (a remote one owns its tunnel) */
+  access: () => TargetAccess;
   log: Logger;
   lingerMs: number;
   /** for tests: where layouts are cached */
@@ -36,9 +38,12 @@ const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 const MAX_RESTARTS = 8;
 
 export class TargetSession {
-  readonly pid: number;
-  private target: LocalTarget | undefined;
-  private opening: Promise<LocalTarget> | undefined;
+  readonly ref: TargetRef;
+  readonly key: string;
+  private target: TargetReader | undefined;
+  private opening: Promise<TargetReader> | undefined;
+  /** the access of the latest attach, for liveness and stop checks after a failure */
+  private access: TargetAccess | undefined;
   private readonly subs = new Set<SubState>();
   private timer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -49,7 +54,8 @@ export class TargetSession {
   latest: Sample | undefined;
 
   constructor(private readonly opts: SessionOptions) {
-    this.pid = opts.pid;
+    this.ref = opts.ref;
+    this.key = targetKey(opts.ref);
   }
 
   get info(): TargetInfo | undefined {
@@ -62,9 +68,12 @@ export class TargetSession {
 
   /** Opens (attaches) if needed. Rejects with the attach error; the session is then unusable. */
   async open(): Promise<TargetInfo> {
-    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, `target ${this.pid} session is closed`);
+    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, `target ${this.key} session is closed`);
     if (!this.target) {
-      this.opening ??= LocalTarget.open({ pid: this.pid, log: this.opts.log, cacheDir: this.opts.cacheDir });
+      if (!this.opening) {
+        this.access = this.opts.access();
+        this.opening = TargetReader.open(this.access, { log: this.opts.log, cacheDir: this.opts.cacheDir });
+      }
       try {
         this.target = await this.opening;
       } finally {
@@ -144,9 +153,9 @@ export class TargetSession {
   }
 
   private async onFailure(err: unknown): Promise<void> {
-    const gone = !processAlive(this.pid);
+    const gone = this.access ? !(await this.access.alive().catch(() => true)) : false;
     if (gone || (err instanceof GoError && (err.code === GoErrorCode.TARGET_EXITED || err.code === GoErrorCode.NO_SUCH_PROCESS))) {
-      this.opts.log.info({ pid: this.pid }, 'target exited');
+      this.opts.log.info({ target: this.key }, 'target exited');
       for (const s of this.subs) s.sub.onExit();
       this.subs.clear();
       await this.close();
@@ -155,18 +164,18 @@ export class TargetSession {
     // A read that failed while gdb is fine (memory moved under a live read, after retries) is
     // reported, and the next tick simply reads again: no reason to restart a healthy gdb.
     if (err instanceof GoError && err.code === GoErrorCode.READ_FAILED && this.target?.gdbAlive) {
-      this.opts.log.debug({ err, pid: this.pid }, 'read failed; will read again');
+      this.opts.log.debug({ err, target: this.key }, 'read failed; will read again');
       for (const s of this.subs) s.sub.onError(err, false);
       return;
     }
     // gdb died or misbehaved: tell subscribers, drop this gdb, reattach after a backoff.
-    this.opts.log.warn({ err, pid: this.pid, restarts: this.restarts }, 'sampling failed; restarting gdb');
+    this.opts.log.warn({ err, target: this.key, restarts: this.restarts }, 'sampling failed; restarting gdb');
     const final = this.restarts >= MAX_RESTARTS;
     for (const s of this.subs) s.sub.onError(err, final);
     const old = this.target;
     this.target = undefined;
     await old?.close().catch(() => undefined);
-    await ensureRunning(this.pid, this.opts.log, 300);
+    await this.access?.ensureRunning(this.opts.log, 300).catch(() => undefined);
     if (final) {
       this.subs.clear();
       await this.close();

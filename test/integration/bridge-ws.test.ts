@@ -93,7 +93,7 @@ t.test('target exits: target-exited, gdb gone, nothing left behind', async (t) =
   await c.next('sample');
   await go.command('exit').catch(() => undefined);
   const ex = await c.next('target-exited', (m) => m.subscription === 'x');
-  t.equal(ex.target.pid, go.pid);
+  t.same(ex.target, { pid: go.pid });
   t.ok(await until(() => !isAlive(gdbPid), 5000), 'its gdb exited');
   t.ok(await until(() => bridge.manager.targetCount === 0, 5000), 'session removed');
 });

@@ -62,10 +62,11 @@ export class GoTarget {
   lastHeartbeat: { counter: number; at: number } | undefined;
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GoTarget> {
+  static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): Promise<GoTarget> {
     const proc = spawn(build.path, ['-control', '-deadline', '120s', ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
+      cwd: opts.cwd,
     });
     const t = new GoTarget(proc);
     return t.waitReady();
@@ -125,8 +126,8 @@ export class GoTarget {
   }
 
   /** Sends a control command and waits for its reply event. */
-  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit', timeoutMs = 10_000): Promise<TargetEvent> {
-    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit' }[cmd];
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash' }[cmd];
     const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
     this.proc.stdin.write(cmd + '\n');
     return p;

@@ -141,6 +141,12 @@ t.test('client messages: defaults and strict validation', async (t) => {
   t.same(ClientMessageSchema.parse({ type: 'unsubscribe', id: 'sub-1' }), { type: 'unsubscribe', id: 'sub-1' });
   t.ok(ClientMessageSchema.safeParse({ type: 'subscribe', id: 'i'.repeat(64), target: { pid: 1 } }).success, 'id of 64 chars accepted');
 
+  for (const target of [
+    { ssh: 'db1', pid: 7 }, { ssh: 'ops@db1.example.com:2222', pid: 7 }, { ssh: 'u_1@10.0.0.2', pid: 7, exe: '/srv/copy/app' },
+    { ssh: '[::1]:22', pid: 7 }, { core: '/var/crash/core.1', exe: '/srv/app' },
+  ]) {
+    t.same(ClientMessageSchema.parse({ type: 'subscribe', id: 't', target }).type === 'subscribe' && (ClientMessageSchema.parse({ type: 'subscribe', id: 't', target }) as { target: unknown }).target, target, `target accepted: ${JSON.stringify(target)}`);
+  }
   const sub = { type: 'subscribe', id: 'sub-1', target: { pid: 4242 } };
   const rejected: Array<[string, unknown]> = [
     ['unknown type', { type: 'subscribe-all', id: 'a' }],
@@ -164,6 +170,16 @@ t.test('client messages: defaults and strict validation', async (t) => {
     ['id > 64 chars', { ...sub, id: 'i'.repeat(65) }],
     ['id a number', { type: 'unsubscribe', id: 7 }],
     ['list-targets without id', { type: 'list-targets' }],
+    ['ssh destination starting with -', { ...sub, target: { ssh: '-oProxyCommand=x', pid: 1 } }],
+    ['ssh destination with a space', { ...sub, target: { ssh: 'a b', pid: 1 } }],
+    ['ssh destination with shell characters', { ...sub, target: { ssh: 'h;rm', pid: 1 } }],
+    ['ssh user starting with -', { ...sub, target: { ssh: '-l@h', pid: 1 } }],
+    ['ssh without pid', { ...sub, target: { ssh: 'h' } }],
+    ['ssh with a relative exe', { ...sub, target: { ssh: 'h', pid: 1, exe: 'bin/app' } }],
+    ['core without exe', { ...sub, target: { core: '/tmp/core' } }],
+    ['core relative path', { ...sub, target: { core: 'core', exe: '/bin/x' } }],
+    ['core path with a newline', { ...sub, target: { core: '/tmp/co\nre', exe: '/bin/x' } }],
+    ['core and pid mixed', { ...sub, target: { core: '/tmp/core', exe: '/bin/x', pid: 3 } }],
     ['not an object', ['subscribe']],
     ['null', null],
   ];

@@ -2,7 +2,8 @@
 // (`attach PID &`), which stops no thread; `-target-attach` (which stops every thread) is
 // only for remote targets, followed at once by execContinueAll.
 import type { MiClient, SendOptions } from '../client.ts';
-import { rawArg } from '../escape.ts';
+import { CliText, rawArg } from '../escape.ts';
+import { MiError, MiErrorCode } from '../errors.ts';
 import { interpreterExecConsole } from './console.ts';
 
 function checkPid(pid: number): number {
@@ -25,9 +26,11 @@ export async function attachInBackground(c: MiClient, pid: number, opts?: SendOp
   await started;
 }
 
-/** `-target-attach PID`: stops every thread (non-stop) — remote targets only. */
+/**
+ * `-target-attach PID`: stops every thread (non-stop) — remote targets only. The PID is on
+ * another host, so the local supervisor must not watch it (it would SIGCONT a local namesake).
+ */
 export async function targetAttach(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
-  c.watchTarget(checkPid(pid));
   await c.send('-target-attach', [rawArg(checkPid(pid))], { timeoutMs: 30_000, ...opts });
 }
 
@@ -39,7 +42,14 @@ export async function targetDetach(c: MiClient, pid?: number, opts?: SendOptions
 
 export type TargetKind = 'extended-remote' | 'remote' | 'core';
 
-/** `-target-select KIND PARAM` → ^connected. PARAM is host:port or a core file path. */
+/**
+ * `-target-select KIND PARAM` → ^connected. PARAM is host:port or a core file path. gdb 13
+ * hands the text to the CLI `target` command unparsed, and `target core` takes the rest of
+ * the line as the file name (quotes and backslashes would become part of it), so the path
+ * goes verbatim: absolute, one line, no surrounding blanks.
+ */
 export async function targetSelect(c: MiClient, kind: TargetKind, param: string, opts?: SendOptions): Promise<void> {
-  await c.send('-target-select', [rawArg(kind), param], { timeoutMs: 30_000, ...opts });
+  const ok = kind === 'core' ? /^\/.*\S$/.test(param) : /^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$/.test(param);
+  if (!ok) throw new MiError(MiErrorCode.BAD_ARGUMENT, `-target-select ${kind}: bad parameter ${JSON.stringify(param)}`);
+  await c.send('-target-select', [rawArg(kind), CliText.of(param)], { timeoutMs: 30_000, ...opts });
 }

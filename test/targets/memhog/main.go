@@ -28,6 +28,9 @@
 //	burst    -> {"event":"burst"}    workers allocate for ~15 ms, then park again
 //	stacks   -> {"event":"stacks"}   after 64 goroutines grew their stacks (4-16 KiB) and exited,
 //	                                 leaving freed stacks in the Ps' stack caches
+//	crash    -> {"event":"crash","memstatsHex":"<runtime.MemStats as raw bytes, hex>"} then
+//	            SIGABRT to itself (with GOTRACEBACK=crash: a core dump). Nothing is allocated
+//	            between ReadMemStats and the dump, so the core holds the state it reported.
 //	exit     -> {"event":"exit"}      then exit status 0
 //	other    -> {"event":"error","message":"..."}
 //
@@ -39,6 +42,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -431,6 +435,24 @@ func raiseSignals() {
 	}
 }
 
+// crashStats and crashLine are static so that the crash command allocates nothing.
+var (
+	crashStats runtime.MemStats
+	crashLine  [2*unsafe.Sizeof(runtime.MemStats{}) + 64]byte
+)
+
+// crash reports ReadMemStats as raw bytes and dumps core without allocating in between.
+func crash() {
+	runtime.ReadMemStats(&crashStats)
+	raw := (*[unsafe.Sizeof(runtime.MemStats{})]byte)(unsafe.Pointer(&crashStats))
+	n := copy(crashLine[:], `{"event":"crash","memstatsHex":"`)
+	n += hex.Encode(crashLine[n:], raw[:])
+	n += copy(crashLine[n:], "\"}\n")
+	syscall.Write(1, crashLine[:n])
+	syscall.Kill(syscall.Getpid(), syscall.SIGABRT)
+	select {}
+}
+
 func memstatsLine() []byte {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -513,6 +535,8 @@ func control(g *gate, done chan<- string) {
 		case string(cmd) == "stacks":
 			stacks()
 			replyEmit(event{Event: "stacks"})
+		case string(cmd) == "crash":
+			crash()
 		case string(cmd) == "exit":
 			done <- "exit"
 			select {} // main prints the reply and exits

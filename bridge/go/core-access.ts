@@ -1,0 +1,84 @@
+// A core file and the executable that produced it: nothing runs, nothing can be harmed.
+// gdb loads the executable's symbols, then `-target-select core`; every sample reads the
+// same stopped snapshot (so the mcache corrections apply as in consistent mode).
+import { basename, resolve } from 'node:path';
+import type { MiClient } from '../mi/client.ts';
+import { targetSelect } from '../mi/commands/target.ts';
+import { MiError } from '../mi/errors.ts';
+import { parseGoVersion } from './build-id.ts';
+import { coreGoBuildId, readCoreFacts } from './core-file.ts';
+import { PT_LOAD, readElfInfo } from './elf.ts';
+import { GoError, GoErrorCode } from './errors.ts';
+import type { Preflight } from './preflight.ts';
+import type { TargetAccess } from './target-access.ts';
+
+export class CoreAccess implements TargetAccess {
+  readonly kind = 'core' as const;
+  readonly frozen = true;
+  readonly description: string;
+  readonly labels: { core: string };
+
+  private readonly core: string;
+  private readonly exe: string;
+
+  constructor(core: string, exe: string) {
+    this.core = resolve(core);
+    this.exe = resolve(exe);
+    this.description = `core file ${core}`;
+    this.labels = { core };
+  }
+
+  async preflight(): Promise<Preflight> {
+    const facts = await readCoreFacts(this.core);
+    try {
+      const info = await readElfInfo(this.exe);
+      if (!info.goBuildId && !info.goVersion) throw new GoError(GoErrorCode.NOT_GO, `--exe ${this.exe} is not a Go program (no Go build ID or build info)`);
+      if (info.machine !== facts.machine) throw new GoError(GoErrorCode.BAD_CORE, `${this.core} is from another architecture than ${this.exe}`);
+      const how = `pass an unstripped build (without -ldflags='-s -w' or '-w') of the same source and toolchain`;
+      if (!info.hasSymtab) throw new GoError(GoErrorCode.NO_SYMBOLS, `${this.exe} has no symbol table; ${how}`);
+      if (!info.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${this.exe} has no DWARF debug info; ${how}`);
+      const version = info.goVersion ? parseGoVersion(info.goVersion) : undefined;
+      if (!version) throw new GoError(GoErrorCode.NOT_GO, `cannot tell the Go version of ${this.exe}`);
+      if (version.major === 1 && version.minor < 19) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `${this.exe} was built with ${info.goVersion}; mstat-bridge supports Go 1.19 and newer`);
+      // The kernel names the executable's mappings by path; its command name (15 chars) picks it.
+      const exeMapping = facts.mappings.find((m) => m.pageOffset === 0n && basename(m.path).startsWith(facts.fname));
+      // Without NT_FILE, a non-PIE executable is where its own first segment says.
+      const base = exeMapping?.start ?? (info.type === 'exec' ? info.segments.find((p) => p.type === PT_LOAD && p.offset === 0n)?.vaddr : undefined);
+      const dumped = base === undefined ? undefined : await coreGoBuildId(facts, base);
+      if (dumped !== undefined && dumped !== info.goBuildId) {
+        throw new GoError(
+          GoErrorCode.BUILD_ID_MISMATCH,
+          `${this.core} was not produced by ${this.exe} (Go build ID ${dumped ?? 'none'} in the core vs ${info.goBuildId ?? 'none'}); pass the exact binary that crashed`,
+        );
+      }
+      return {
+        pid: facts.pid,
+        symbolFile: this.exe,
+        exePath: exeMapping?.path ?? this.exe,
+        buildId: info.goBuildId ?? '',
+        version,
+        machineName: info.machineName,
+        pie: info.type === 'dyn',
+      };
+    } finally {
+      await facts.elf.close();
+    }
+  }
+
+  async attach(gdb: MiClient): Promise<void> {
+    try {
+      await targetSelect(gdb, 'core', this.core);
+    } catch (err) {
+      const msg = err instanceof MiError ? (err.gdbMessage ?? err.message) : String(err);
+      throw new GoError(GoErrorCode.BAD_CORE, `gdb cannot open ${this.core}: ${msg}`, { cause: err });
+    }
+  }
+
+  async alive(): Promise<boolean> {
+    return true;
+  }
+
+  async ensureRunning(): Promise<void> {}
+
+  async dispose(): Promise<void> {}
+}

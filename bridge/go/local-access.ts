@@ -1,0 +1,56 @@
+// A process on this host: `attach PID &` (non-stop, stops no thread), /proc for liveness,
+// and the local SIGCONT watchdog.
+import type { Logger } from '../log.ts';
+import type { MiClient } from '../mi/client.ts';
+import { attachInBackground } from '../mi/commands/target.ts';
+import { MiError } from '../mi/errors.ts';
+import { ensureRunning, processAlive } from '../targets/watchdog.ts';
+import { GoError, GoErrorCode } from './errors.ts';
+import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
+import type { TargetAccess } from './target-access.ts';
+
+export class LocalAccess implements TargetAccess {
+  readonly kind = 'local' as const;
+  readonly frozen = false;
+  readonly labels = {};
+  readonly description: string;
+
+  constructor(
+    readonly pid: number,
+    private readonly exe?: string,
+  ) {
+    this.description = `process ${pid}`;
+  }
+
+  preflight(): Promise<Preflight> {
+    return preflightLocal(this.pid, this.exe);
+  }
+
+  async attach(gdb: MiClient): Promise<void> {
+    try {
+      await attachInBackground(gdb, this.pid);
+    } catch (err) {
+      throw attachError(err, this.pid);
+    }
+  }
+
+  async alive(): Promise<boolean> {
+    return processAlive(this.pid);
+  }
+
+  async ensureRunning(log: Logger, settleMs: number): Promise<void> {
+    await ensureRunning(this.pid, log, settleMs);
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/** gdb's attach failures as coded errors with the fix in the message. */
+export function attachError(err: unknown, pid: number, where = ''): unknown {
+  const msg = err instanceof MiError ? (err.gdbMessage ?? err.message) : String(err);
+  if (/Operation not permitted|ptrace:.*(denied|permitted)/i.test(msg)) {
+    return new GoError(GoErrorCode.PTRACE_DENIED, `ptrace not permitted on process ${pid}${where}: ${PTRACE_HINT}`, { cause: err });
+  }
+  if (/No such process/i.test(msg)) return new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid}${where} exited before it could be attached`, { cause: err });
+  return err;
+}

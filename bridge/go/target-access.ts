@@ -1,0 +1,31 @@
+// How a target is reached: the parts that differ between a local process, a process on
+// another host (gdbserver through an SSH tunnel) and a core file. The reader (target.ts)
+// does layouts, sampling and the detach order the same way for all of them.
+import type { Logger } from '../log.ts';
+import type { MiClient } from '../mi/client.ts';
+import type { Preflight } from './preflight.ts';
+
+export type TargetKind = 'local' | 'remote' | 'core';
+
+export interface TargetAccess {
+  readonly kind: TargetKind;
+  /** for messages: "process 123", "process 123 on host", "core file F" */
+  readonly description: string;
+  /** Checks made before gdb starts; bad input fails here and nothing is touched. */
+  preflight(): Promise<Preflight>;
+  /**
+   * Called with gdb open (preamble done) and, when `pre.symbolFile` is set, symbols loaded
+   * and layouts resolved: makes the process (or core) gdb's inferior with every thread running.
+   */
+  attach(gdb: MiClient, pre: Preflight, log: Logger): Promise<void>;
+  /** The process still exists (a core always does). */
+  alive(): Promise<boolean>;
+  /** After gdb is gone: make sure the process is not left stopped (State T, no tracer). */
+  ensureRunning(log: Logger, settleMs: number): Promise<void>;
+  /** Tears down what attach set up beside gdb (tunnels, remote helpers). */
+  dispose(): Promise<void>;
+  /** A core cannot be stopped or resumed: every sample is the same stopped snapshot. */
+  readonly frozen: boolean;
+  /** Added to the target's description on the wire (the remote host, the core file). */
+  readonly labels: { host?: string; core?: string };
+}

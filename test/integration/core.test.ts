@@ -1,0 +1,148 @@
+// Core files: exact MemStats from a kernel core dump of a quiet fixture (every toolchain),
+// compared with the fixture's own ReadMemStats taken just before the dump; the build-ID
+// check; truncated and wrong files; a bridge subscription to a core; bounded disk use.
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { CoreAccess } from '../../bridge/go/core-access.ts';
+import { LocalTarget, TargetReader } from '../../bridge/go/target.ts';
+import { silentLogger } from '../../bridge/log.ts';
+import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
+import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
+import { TestClient, testBridge } from '../support/bridge.ts';
+import { corePatternProblem, dumpQuietCore, type DumpedCore } from '../support/core-dump.ts';
+import { compareJson, prepareQuietScenario, waitQuiet } from '../support/differential.ts';
+import { fixture, fixtures, type FixtureBuild, type GoTarget } from '../support/go-targets.ts';
+
+const DISK_LIMIT = 300 * 1024 * 1024;
+
+function workDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mstat-core-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * The quiet scenario of the differential tests, settled (read live until unchanged); returns
+ * a consistent reading of ours taken last, to tell a disturbed round (background work changed
+ * the target before its own ReadMemStats) from a decoder error.
+ */
+async function quiet(go: GoTarget): Promise<MemStats> {
+  await prepareQuietScenario(go);
+  const probe = await LocalTarget.open({ pid: go.pid, log: silentLogger() });
+  try {
+    await waitQuiet(probe);
+    return (await probe.sample('consistent')).memstats;
+  } finally {
+    await probe.close();
+  }
+}
+
+/** A core of a quiet fixture whose own ReadMemStats equals our last reading before the dump. */
+async function undisturbedCore(t: { teardown(fn: () => unknown): void }, build: FixtureBuild): Promise<{ d: DumpedCore; dir: string; disturbed: number }> {
+  for (let disturbed = 0; ; disturbed++) {
+    const dir = workDir(t);
+    let before: MemStats | undefined;
+    const d = await dumpQuietCore(dir, build, async (go) => {
+      before = await quiet(go);
+    });
+    const same = formatMemStatsJson(before!) === formatMemStatsJson(d.theirs);
+    if (same || disturbed >= 2) return { d, dir, disturbed };
+  }
+}
+
+function readCore(d: { core: string; exe: string }, cacheDir: string): Promise<TargetReader> {
+  return TargetReader.open(new CoreAccess(d.core, d.exe), { log: silentLogger(), cacheDir });
+}
+
+t.test('the kernel writes cores where the tests need them', async (t) => {
+  t.equal(corePatternProblem(), undefined, 'kernel.core_pattern is a relative file name');
+});
+
+const builds = fixtures().filter((b) => b.program === 'memhog' && (b.variant === 'default' || b.variant === 'pie' || b.variant === 'cgo'));
+let kept: DumpedCore | undefined;
+const keepDir = mkdtempSync(join(tmpdir(), 'mstat-core-kept-'));
+t.teardown(() => rmSync(keepDir, { recursive: true, force: true }));
+
+for (const build of builds) {
+  t.test(`${build.goVersion} ${build.variant}: a core's MemStats equal the fixture's own ReadMemStats before the dump`, async (t) => {
+    const { d, dir, disturbed } = await undisturbedCore(t, build);
+    if (disturbed > 0) t.comment(`${disturbed} dump(s) discarded: the fixture changed between our last reading and its own ReadMemStats`);
+    t.ok(d.diskBytes < DISK_LIMIT, `core takes ${(d.diskBytes / 1048576).toFixed(1)} MiB on disk (limit ${DISK_LIMIT / 1048576} MiB)`);
+    const r = await readCore(d, dir);
+    t.teardown(() => r.close());
+    t.equal(r.info.pid, d.pid, 'pid from the core');
+    t.equal(r.info.core, d.core);
+    t.equal(r.info.goVersion, build.goVersion);
+    const s = await r.sample('live');
+    t.equal(s.meta.mode, 'consistent', 'a core is a stopped snapshot');
+    t.same(s.meta.torn, [], 'not torn');
+    const cmp = compareJson(s.memstats, formatMemStatsJson(d.theirs));
+    const estimated = Object.keys(s.estimated);
+    const offByMore = Object.keys(cmp.mismatches).filter((f) => {
+      const q = s.estimated[f as (typeof MEMSTATS_U64_FIELDS)[number]];
+      if (!q) return true;
+      const a = s.memstats[f as (typeof MEMSTATS_U64_FIELDS)[number]];
+      const b = d.theirs[f as (typeof MEMSTATS_U64_FIELDS)[number]];
+      return (a > b ? a - b : b - a) > q.bound;
+    });
+    t.same(offByMore, [], `every field equal (or within its stated bound); mismatches: ${JSON.stringify(cmp.mismatches)}`);
+    if (estimated.length === 0) t.ok(cmp.exact, 'JSON byte-identical to the fixture\'s json.Marshal of its own ReadMemStats');
+    const again = await r.sample('consistent');
+    t.equal(formatMemStatsJson(again.memstats), formatMemStatsJson(s.memstats), 'a second sample of a core is the same');
+    if (build.variant === 'default' && build.toolchain === fixture().toolchain) {
+      kept = { ...d, core: join(keepDir, 'core') };
+      copyFileSync(d.core, kept.core);
+    }
+  });
+}
+
+t.test('a core from another build → build-ID mismatch, one line naming both', async (t) => {
+  t.ok(kept, 'a core was kept from the default build');
+  if (!kept) return;
+  const other = fixtures().find((b) => b.variant === 'default' && b.goVersion !== fixture().goVersion)!;
+  const err = await readCore({ core: kept.core, exe: other.path }, workDir(t)).then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 'GO_ERR_BUILD_ID_MISMATCH' });
+  t.match((err as Error).message, /not produced by .*Go build ID/);
+  t.notMatch((err as Error).message, /\n/, 'one line');
+});
+
+t.test('truncated, non-ELF and executable-as-core files → BAD_CORE with the reason', async (t) => {
+  t.ok(kept, 'a core was kept');
+  if (!kept) return;
+  const dir = workDir(t);
+  const cut = join(dir, 'core.cut');
+  copyFileSync(kept.core, cut);
+  truncateSync(cut, Math.floor(statSync(cut).size / 3));
+  const text = join(dir, 'notes.txt');
+  writeFileSync(text, 'not a core\n');
+  const cases: Array<[string, string, RegExp]> = [
+    ['truncated', cut, /truncated: \d+ of \d+ bytes/],
+    ['not ELF', text, /not a core file/],
+    ['an executable', kept.exe, /not a core dump/],
+    ['missing', join(dir, 'nope'), /cannot read it/],
+  ];
+  for (const [what, core, re] of cases) {
+    const err = await readCore({ core, exe: kept.exe }, dir).then(() => undefined, (e: unknown) => e);
+    t.match(err, { code: 'GO_ERR_BAD_CORE' }, `${what}: BAD_CORE`);
+    t.match((err as Error).message, re, `${what}: ${(err as Error).message}`);
+  }
+});
+
+t.test('the bridge reads a core: subscribed, samples equal the fixture\'s own ReadMemStats', async (t) => {
+  t.ok(kept, 'a core was kept');
+  if (!kept) return;
+  const bridge = await testBridge(t);
+  const c = await TestClient.connect(bridge, t);
+  const sub = await c.request({ type: 'subscribe', id: 'k', target: { core: kept.core, exe: kept.exe }, intervalMs: 100 }, 'subscribed', 'k');
+  t.equal(sub.type, 'subscribed', `subscribed: ${sub.type === 'error' ? sub.message : ''}`);
+  if (sub.type !== 'subscribed') return;
+  t.equal(sub.target.core, kept.core);
+  t.equal(sub.target.pid, kept.pid);
+  const s = await c.next('sample', (m) => m.subscription === 'k');
+  const diff = MEMSTATS_U64_FIELDS.filter((f) => s.memstats[f] !== kept!.theirs[f] && !(f in s.meta.estimated));
+  t.same(diff, [], 'the sample equals the fixture\'s ReadMemStats');
+  const bad = await c.request({ type: 'subscribe', id: 'b', target: { core: join(keepDir, 'missing'), exe: kept.exe } }, 'subscribed', 'b');
+  t.equal(bad.type === 'error' ? bad.code : bad.type, 'BAD_CORE');
+});
