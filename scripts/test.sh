@@ -10,6 +10,8 @@ bash scripts/build-fixtures.sh || { echo "fixture build failed"; echo "tests: 0 
 extra_fail=0
 echo "== typecheck (tsc --noEmit)"
 if ! npx tsc --noEmit -p tsconfig.json; then extra_fail=1; echo "typecheck FAILED"; fi
+# The dashboard (browser code, DOM types) has its own tsconfig; the root one excludes it.
+if ! npx tsc --noEmit -p clients/web/tsconfig.json; then extra_fail=1; echo "typecheck of clients/web FAILED"; fi
 
 mkdir -p test-logs
 echo "== tap"

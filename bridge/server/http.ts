@@ -1,5 +1,5 @@
-// The one HTTP server: /v1/ws (WebSocket upgrade), /metrics, /healthz; `/` is reserved for
-// the dashboard. Loopback by default; a token guards everything else when configured.
+// The one HTTP server: /v1/ws (WebSocket upgrade), /metrics, /healthz, and the dashboard at
+// `/` (server/dashboard.ts). Loopback by default; a token guards the data when configured.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { TargetManager } from '../targets/manager.ts';
 import { MAX_CLIENT_FRAME, WS_PATH } from '../../protocol/version.ts';
 import { authorized, originAllowed } from './auth.ts';
+import { isDashboardPath, serveDashboard } from './dashboard.ts';
 import { Connection } from './connection.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 
@@ -68,8 +69,13 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
       res.end(body);
       return;
     }
+    // The dashboard page holds no data, so it needs no token; its WebSocket does.
+    if (isDashboardPath(path)) {
+      void serveDashboard(req, res, path, log);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(path === '/' ? 'mstat-bridge: the dashboard is not part of this build yet; WebSocket at /v1/ws, metrics at /metrics\n' : 'not found\n');
+    res.end('not found\n');
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -87,7 +87,8 @@ t.test('/healthz and /metrics with --scrape-attach (no WebSocket client)', async
   const h = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; targets: number };
   t.same([h.ok, h.targets], [true, 1]);
   const root = await fetch(`${base}/`);
-  t.equal(root.status, 404, '/ is reserved for the dashboard');
+  t.equal(root.status, 200, '/ serves the dashboard page (test/integration/dashboard.test.ts tests it)');
+  t.match(root.headers.get('content-type'), /^text\/html/);
 });
 
 t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing attached', async (t) => {
