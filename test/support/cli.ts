@@ -30,6 +30,8 @@ export interface RunOptions {
   asUser?: { uid: number; gid: number };
   /** called with the child pid and each complete stderr line as it arrives */
   onStderrLine?: (line: string, pid: number) => void;
+  /** called with the child pid and each complete stdout line as it arrives */
+  onStdoutLine?: (line: string, pid: number) => void;
 }
 
 /**
@@ -60,7 +62,18 @@ export function runMstat(args: string[], opts: RunOptions = {}): Promise<CliResu
   let stdout = '';
   let stderr = '';
   let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  let partialOut = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    if (!opts.onStdoutLine) return;
+    partialOut += d;
+    let nl: number;
+    while ((nl = partialOut.indexOf('\n')) >= 0) {
+      const line = partialOut.slice(0, nl);
+      partialOut = partialOut.slice(nl + 1);
+      opts.onStdoutLine(line, child.pid!);
+    }
+  });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
     if (!opts.onStderrLine) return;
@@ -83,6 +96,38 @@ export function runMstat(args: string[], opts: RunOptions = {}): Promise<CliResu
       reject(err);
     });
     // 'close': the exit status and all of stdout/stderr are in.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - start, timedOut });
+    });
+  });
+}
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * `mstat ...args` under a pseudo-terminal (util-linux `script`), so that its stdout is a TTY
+ * of `columns` x `rows`. stdout of the result is everything the terminal received (stderr
+ * included, line ends as the terminal sends them: \r\n); the exit status is mstat's.
+ */
+export function runMstatInPty(args: string[], opts: RunOptions & { columns?: number; rows?: number } = {}): Promise<CliResult> {
+  const cmd = `stty cols ${opts.columns ?? 120} rows ${opts.rows ?? 40}; exec env -u NODE_OPTIONS ${[process.execPath, '--import', 'tsx', MSTAT_SCRIPT, ...args].map(shellQuote).join(' ')}`;
+  const start = performance.now();
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, opts.timeoutMs ?? 60_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: performance.now() - start, timedOut });
