@@ -12,6 +12,7 @@ import { formatTargets, listTargets } from './mstat/list.ts';
 import { openLocal } from './mstat/local-source.ts';
 import { formatReading, readingNotes } from './mstat/output.ts';
 import type { Source } from './mstat/source.ts';
+import type { TargetRef } from '../protocol/target.ts';
 import { runWatch } from './mstat/watch.ts';
 
 function fail(code: number, message: string): never {
@@ -59,9 +60,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => stop(err.code === 'EP
 const parked = (): Promise<never> => new Promise(() => undefined);
 
 function open(c: Extract<Command, { kind: 'read' | 'watch' }>, intervalMs: number): Promise<Source> {
-  return c.via.kind === 'local'
-    ? openLocal({ pid: c.pid, exe: c.exe, mode: c.mode, intervalMs, log })
-    : openBridge({ url: c.via.url, token: c.via.token, pid: c.pid, mode: c.mode, intervalMs });
+  const t = c.target;
+  const ref: TargetRef = t.kind === 'core' ? { core: t.core, exe: t.exe } : t.kind === 'ssh' ? { ssh: t.ssh, pid: t.pid, ...(t.exe ? { exe: t.exe } : {}) } : { pid: t.pid };
+  if (c.via.kind === 'bridge') return openBridge({ url: c.via.url, token: c.via.token, target: ref, mode: c.mode, intervalMs });
+  // A local --exe is the symbol file of a local process; remote and core refs carry theirs.
+  const exe = t.kind === 'pid' ? t.exe : undefined;
+  return openLocal({ target: ref, exe, sshConfig: t.kind === 'ssh' ? t.sshConfig : undefined, mode: c.mode, intervalMs, log });
 }
 
 try {

@@ -1,6 +1,8 @@
 // mstat's command line → one typed command, or a UsageError. Nothing is touched here: a bad
 // combination is refused before any target, gdb or bridge is.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SshDestinationSchema } from '../../protocol/target.ts';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../protocol/client-messages.ts';
 import { parseDuration } from '../../clients/shared/duration.ts';
 import { LOG_LEVELS, type LogLevel } from '../../bridge/log.ts';
@@ -8,13 +10,22 @@ import { LOG_LEVELS, type LogLevel } from '../../bridge/log.ts';
 export type ReadFormat = 'json' | 'text' | 'pprof' | 'prom';
 export type Mode = 'live' | 'consistent';
 
+/**
+ * What to read: a process on this host (or on the bridge's host with --bridge), a process on
+ * another host over ssh, or a core file.
+ */
+export type TargetSpec =
+  | { kind: 'pid'; pid: number; exe: string | undefined }
+  | { kind: 'ssh'; ssh: string; pid: number; exe: string | undefined; sshConfig: string | undefined }
+  | { kind: 'core'; core: string; exe: string };
+
 /** Where readings come from: this host through gdb, or a bridge. */
 export type Via = { kind: 'local' } | { kind: 'bridge'; url: string; token: string | undefined };
 
 export type Command =
   | { kind: 'help' }
-  | { kind: 'read'; pid: number; format: ReadFormat; mode: Mode; exe: string | undefined; via: Via; logLevel: LogLevel }
-  | { kind: 'watch'; pid: number; mode: Mode; intervalMs: number; count: number | undefined; exe: string | undefined; via: Via; logLevel: LogLevel }
+  | { kind: 'read'; target: TargetSpec; format: ReadFormat; mode: Mode; via: Via; logLevel: LogLevel }
+  | { kind: 'watch'; target: TargetSpec; mode: Mode; intervalMs: number; count: number | undefined; via: Via; logLevel: LogLevel }
   | { kind: 'list'; format: 'text' | 'json'; via: Via; logLevel: LogLevel };
 
 export class UsageError extends Error {
@@ -38,6 +49,9 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       mode: { type: 'string' },
       exe: { type: 'string' },
+      core: { type: 'string' },
+      ssh: { type: 'string' },
+      'ssh-config': { type: 'string' },
       watch: { type: 'boolean' },
       interval: { type: 'string' },
       count: { type: 'string' },
@@ -77,7 +91,23 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   if (v.token !== undefined && v.bridge === undefined) throw new UsageError('--token goes with --bridge');
   const via: Via = v.bridge === undefined ? { kind: 'local' } : { kind: 'bridge', url: bridgeUrl(v.bridge), token: v.token ?? (env.MSTAT_TOKEN || undefined) };
-  if (via.kind === 'bridge' && v.exe !== undefined) throw new UsageError('--exe cannot be used with --bridge (the bridge reads the target on its own host)');
+  if (via.kind === 'bridge' && v.exe !== undefined && v.core === undefined) throw new UsageError('--exe cannot be used with --bridge (the bridge reads the target on its own host)');
+
+  if (v['ssh-config'] !== undefined && v.ssh === undefined) throw new UsageError('--ssh-config goes with --ssh');
+  if (v.ssh !== undefined) {
+    if (via.kind === 'bridge') throw new UsageError('--ssh cannot be used with --bridge (subscribe to the remote target through the bridge instead)');
+    if (!SshDestinationSchema.safeParse(v.ssh).success) throw new UsageError(`--ssh must be [user@]host[:port] (got '${v.ssh}')`);
+  }
+  if (v.core !== undefined) {
+    for (const o of ['pid', 'ssh', 'interval', 'count', 'list'] as const) if (v[o] !== undefined) throw new UsageError(`--core takes no --${o}`);
+    if (v.watch) throw new UsageError('--core takes no --watch (a core does not change)');
+    if (v.exe === undefined) throw new UsageError('--core needs --exe: the executable that produced the core (with symbols and DWARF)');
+    const format = v.format ?? 'json';
+    if (format !== 'json' && format !== 'text' && format !== 'pprof' && format !== 'prom') throw new UsageError(`--format must be json, text or pprof, or prom (got '${format}')`);
+    const mode = v.mode ?? 'consistent';
+    if (mode !== 'live' && mode !== 'consistent') throw new UsageError(`--mode must be live or consistent (got '${mode}')`);
+    return { kind: 'read', target: { kind: 'core', core: resolve(v.core), exe: resolve(v.exe) }, format, mode, via, logLevel };
+  }
 
   if (v.list) {
     for (const o of ['pid', 'mode', 'exe', 'interval', 'count'] as const) if (v[o] !== undefined) throw new UsageError(`--list takes no --${o}`);
@@ -89,6 +119,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
 
   if (v.pid === undefined || !/^[1-9][0-9]*$/.test(v.pid)) throw new UsageError('--pid PID is required (a positive integer), or --list', true);
   const pid = Number(v.pid);
+  const target: TargetSpec = v.ssh !== undefined
+    ? { kind: 'ssh', ssh: v.ssh, pid, exe: v.exe === undefined ? undefined : resolve(v.exe), sshConfig: v['ssh-config'] }
+    : { kind: 'pid', pid, exe: v.exe };
   const mode = v.mode ?? 'live';
   if (mode !== 'live' && mode !== 'consistent') throw new UsageError(`--mode must be live or consistent (got '${mode}')`);
 
@@ -99,7 +132,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
     if (format !== 'json' && format !== 'text' && format !== 'pprof' && format !== 'prom') {
       throw new UsageError(`--format must be json, text or pprof, or prom for the Prometheus exposition (got '${format}')`);
     }
-    return { kind: 'read', pid, format, mode, exe: v.exe, via, logLevel };
+    return { kind: 'read', target, format, mode, via, logLevel };
   }
 
   if (v.format !== undefined) throw new UsageError('--watch draws its own view: --format is for single readings and --list');
@@ -112,5 +145,5 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
     if (!/^[1-9][0-9]*$/.test(v.count)) throw new UsageError(`--count must be a positive integer (got '${v.count}')`);
     count = Number(v.count);
   }
-  return { kind: 'watch', pid, mode, intervalMs, count, exe: v.exe, via, logLevel };
+  return { kind: 'watch', target, mode, intervalMs, count, via, logLevel };
 }

@@ -3,7 +3,7 @@
 import type { BridgeClient, Subscription } from '../../clients/shared/bridge-client.ts';
 import { readingFromMessage, type Reading } from '../../clients/shared/reading.ts';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
-import type { TargetInfo } from '../../protocol/target.ts';
+import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { bridgeCliError, connectBridge } from './bridge-connect.ts';
 import { CliError, EXIT, exitForWireCode } from './exit-codes.ts';
 import type { Source } from './source.ts';
@@ -11,7 +11,7 @@ import type { Source } from './source.ts';
 export interface BridgeSourceOptions {
   url: string;
   token: string | undefined;
-  pid: number;
+  target: TargetRef;
   mode: 'live' | 'consistent';
   intervalMs: number;
 }
@@ -70,7 +70,7 @@ class BridgeSource implements Source {
 export async function openBridge(opts: BridgeSourceOptions): Promise<Source> {
   const client = await connectBridge(opts.url, opts.token);
   try {
-    const sub = client.subscribe({ pid: opts.pid }, { intervalMs: opts.intervalMs, mode: opts.mode });
+    const sub = client.subscribe(opts.target, { intervalMs: opts.intervalMs, mode: opts.mode });
     return new BridgeSource(client, sub, await sub.subscribed, opts.url);
   } catch (err) {
     await client.close();

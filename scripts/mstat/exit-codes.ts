@@ -11,6 +11,7 @@ export const EXIT = {
   gdb: 5,
   buildId: 6,
   bridge: 7,
+  ssh: 8,
   interrupted: 130,
 } as const;
 
@@ -39,6 +40,11 @@ const LOCAL: Readonly<Record<string, number>> = {
   MI_ERR_GDB_MISSING: EXIT.gdb,
   MI_ERR_GDB_UNSUPPORTED: EXIT.gdb,
   GO_ERR_BUILD_ID_MISMATCH: EXIT.buildId,
+  GO_ERR_BAD_CORE: EXIT.notReadable,
+  SSH_ERR_UNREACHABLE: EXIT.ssh,
+  SSH_ERR_AUTH: EXIT.ssh,
+  SSH_ERR_HOST_KEY: EXIT.ssh,
+  SSH_ERR_GDBSERVER_MISSING: EXIT.ssh,
 };
 
 /**
@@ -53,6 +59,11 @@ const WIRE: Readonly<Record<string, number>> = {
   UNSUPPORTED: EXIT.notReadable,
   PERMISSION_DENIED: EXIT.ptrace,
   GDB_FAILED: EXIT.gdb,
+  BAD_CORE: EXIT.notReadable,
+  SSH_UNREACHABLE: EXIT.ssh,
+  SSH_AUTH_FAILED: EXIT.ssh,
+  SSH_HOST_KEY_UNKNOWN: EXIT.ssh,
+  GDBSERVER_MISSING: EXIT.ssh,
   CONNECT_FAILED: EXIT.bridge,
   DISCONNECTED: EXIT.bridge,
   TIMEOUT: EXIT.bridge,

@@ -3,6 +3,8 @@ import { LOG_LEVELS } from '../../bridge/log.ts';
 
 const SYNOPSIS = `       mstat --pid PID [--format json|text|pprof|prom] [--mode live|consistent] [--exe PATH]
        mstat --pid PID --watch [--interval DURATION] [--count N] [--mode live|consistent]
+       mstat --ssh [USER@]HOST[:PORT] --pid PID [--ssh-config FILE] [--exe PATH] [...]
+       mstat --core CORE --exe BIN [--format json|text|pprof|prom]
        mstat --list [--format text|json]
        any of these through a running bridge: ... --bridge ws://HOST:PORT [--token TOKEN]`;
 
@@ -35,6 +37,17 @@ DESCRIPTION
 
        --list shows the Go processes on the host, whether they can be read, and why not.
 
+       --ssh reads a process on another host: the system ssh (your ~/.ssh/config, agent,
+       keys and known_hosts; BatchMode, no password prompts) starts
+       'gdbserver --once --multi' there and a tunnel to it; the local gdb attaches non-stop
+       through the tunnel. The executable is fetched from the remote host unless --exe
+       names a local copy (its Go build ID is checked). The remote host needs gdbserver.
+
+       --core reads a core file (kernel dump with GOTRACEBACK=crash, or gdb's gcore) with
+       the executable that produced it (--exe; the Go build ID recorded in the core is
+       checked). A core is one stopped snapshot: every field as ReadMemStats would have
+       returned it at the moment of the dump.
+
        With --bridge the reading comes from a running mstat-bridge (the same numbers, the
        same formats, the same exit statuses), which may be on another host: --pid and
        --list then refer to the bridge's host. The bridge keeps the target attached for a
@@ -56,6 +69,9 @@ OPTIONS
        --exe PATH          an unstripped copy of the same build (its Go build ID must
                            match), for targets built with -ldflags=-w or '-s -w'; not with
                            --bridge
+       --ssh DEST          the process is on another host: [user@]host[:port] for ssh
+       --ssh-config FILE   passed to every ssh invocation as -F FILE
+       --core CORE         read this core file instead of a process (needs --exe)
        --watch             keep reading until Ctrl-C (or --count readings)
        --interval D        time between readings with --watch: 500ms, 1s (default), 2m,
                            or plain milliseconds; 10ms to 1h
@@ -75,13 +91,15 @@ EXIT STATUS
        1      the read failed, or the target exited
        2      usage: an unknown option or a bad value
        3      the target is not readable: no such process, not Go, no symbols or no DWARF
-              (see --exe), unsupported Go version
+              (see --exe), unsupported Go version; a missing, truncated or corrupt core
        4      ptrace not permitted (root, CAP_SYS_PTRACE or kernel.yama.ptrace_scope=0),
               or refused by the bridge's policy
        5      gdb missing or unsupported (through a bridge: gdb failed there)
        6      --exe is another build than the one the process runs
        7      the bridge is unreachable, refused the connection (wrong or missing token),
               or the connection was lost
+       8      --ssh: the host is unreachable, refused the authentication, or its host key
+              is unknown; or gdbserver is missing there
        130    interrupted (SIGINT/SIGTERM): the target was detached and keeps running
 
        In short:
@@ -96,6 +114,9 @@ EXAMPLES
        mstat --pid 1234 --format prom > memstats.prom
        mstat --pid 1234 --watch --interval 500ms
        mstat --pid 1234 --watch --count 10 > memstats.log
+       mstat --ssh ops@db1 --pid 731 --format text
+       mstat --ssh db1 --pid 731 --exe ./api.copy --ssh-config ~/.ssh/config.work
+       mstat --core /var/crash/core.48211 --exe /srv/api/bin/api
        mstat --list
        mstat --list --bridge ws://10.0.0.5:7070 --token "$TOKEN"
        mstat --pid 1234 --bridge ws://127.0.0.1:7070 --format pprof`;

@@ -1,17 +1,23 @@
-// Readings from a Go process on this host: our own gdb, attached non-stop.
+// Readings through our own gdb: a process on this host (attached non-stop), one on another
+// host over ssh, or a core file.
 import { readFileSync } from 'node:fs';
 import { isBridgeError } from '../../bridge/errors.ts';
 import { GoErrorCode } from '../../bridge/go/errors.ts';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalAccess } from '../../bridge/go/local-access.ts';
+import { TargetReader } from '../../bridge/go/target.ts';
 import type { Logger } from '../../bridge/log.ts';
+import { accessFor } from '../../bridge/targets/access-for.ts';
 import type { Reading } from '../../clients/shared/reading.ts';
-import type { TargetInfo } from '../../protocol/target.ts';
+import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { CliError, EXIT, exitForLocalCode } from './exit-codes.ts';
 import type { Source } from './source.ts';
 
 export interface LocalSourceOptions {
-  pid: number;
-  exe: string | undefined;
+  target: TargetRef;
+  /** an unstripped copy of a local process's executable */
+  exe?: string | undefined;
+  /** passed to ssh as -F FILE for a remote target */
+  sshConfig?: string | undefined;
   mode: 'live' | 'consistent';
   intervalMs: number;
   log: Logger;
@@ -31,7 +37,7 @@ class LocalSource implements Source {
   private due = 0;
 
   constructor(
-    private readonly t: LocalTarget,
+    private readonly t: TargetReader,
     private readonly opts: LocalSourceOptions,
   ) {}
 
@@ -54,8 +60,10 @@ class LocalSource implements Source {
   }
 
   maxRss(): bigint | undefined {
+    const ref = this.opts.target;
+    if ('core' in ref || 'ssh' in ref) return undefined; // no /proc of it here
     try {
-      const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.opts.pid}/status`, 'utf8'))?.[1];
+      const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${ref.pid}/status`, 'utf8'))?.[1];
       return kb === undefined ? undefined : BigInt(kb) * 1024n;
     } catch {
       return undefined;
@@ -67,10 +75,12 @@ class LocalSource implements Source {
   }
 }
 
-/** Attaches (errors as CliError with the documented status). */
+/** Attaches (or opens the core); errors as CliError with the documented status. */
 export async function openLocal(opts: LocalSourceOptions): Promise<Source> {
   try {
-    return new LocalSource(await LocalTarget.open({ pid: opts.pid, exe: opts.exe, log: opts.log }), opts);
+    const ref = opts.target;
+    const access = 'pid' in ref && !('ssh' in ref) ? new LocalAccess(ref.pid, opts.exe) : accessFor(ref, { sshConfig: opts.sshConfig, log: opts.log });
+    return new LocalSource(await TargetReader.open(access, { log: opts.log }), opts);
   } catch (err) {
     throw localCliError(err);
   }

@@ -198,7 +198,7 @@ t.test('--format prom of a busy target passes promtool (and promtool does flag a
   t.equal(check.output, '', `no warnings${check.output ? `: ${check.output}` : ''}`);
   t.match(r.stdout, /^# TYPE go_gc_duration_seconds summary$/m);
   t.match(r.stdout, new RegExp(`^go_memstats_last_gc_time_seconds\\{pid="${go.pid}",exe="[^"]+"\\} \\d{10}\\.\\d+$`, 'm'), 'LastGC as exact Unix seconds');
-  t.match(r.stdout, new RegExp(`^mstat_bridge_sample_pause_seconds\\{pid="${go.pid}",exe="[^"]+"\\} 0\\.\\d+$`, 'm'), 'consistent mode: the pause, in seconds');
+  t.match(r.stdout, new RegExp(`^mstat_bridge_sample_pause_seconds\\{pid="${go.pid}",exe="[^"]+"\\} (?:0\\.0*[1-9]\\d*|[1-9]\\d*\\.\\d+)$`, 'm'), 'consistent mode: the pause, in seconds (> 0)');
   t.match(r.stderr, /^mstat: target paused for \d+\.\d\d ms$/m, 'the pause on stderr too');
   await expectRunningUntraced(t, go, 'after --format prom');
 

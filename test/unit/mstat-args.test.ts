@@ -10,10 +10,10 @@ const local = { kind: 'local' } as const;
 
 t.test('the forms', async (t) => {
   t.same(parseCommand(['--help']), { kind: 'help' });
-  t.same(parseCommand(['--pid', '42']), { kind: 'read', pid: 42, format: 'json', mode: 'live', exe: undefined, via: local, logLevel: 'warn' });
-  t.same(parseCommand(['--pid', '42', '--format', 'prom', '--mode', 'consistent', '--exe', '/x']), { kind: 'read', pid: 42, format: 'prom', mode: 'consistent', exe: '/x', via: local, logLevel: 'warn' });
-  t.same(parseCommand(['--pid', '42', '--watch']), { kind: 'watch', pid: 42, mode: 'live', intervalMs: 1000, count: undefined, exe: undefined, via: local, logLevel: 'warn' });
-  t.same(parseCommand(['--pid', '42', '--watch', '--interval', '500ms', '--count', '3']), { kind: 'watch', pid: 42, mode: 'live', intervalMs: 500, count: 3, exe: undefined, via: local, logLevel: 'warn' });
+  t.same(parseCommand(['--pid', '42']), { kind: 'read', target: { kind: 'pid', pid: 42, exe: undefined }, format: 'json', mode: 'live', via: local, logLevel: 'warn' });
+  t.same(parseCommand(['--pid', '42', '--format', 'prom', '--mode', 'consistent', '--exe', '/x']), { kind: 'read', target: { kind: 'pid', pid: 42, exe: '/x' }, format: 'prom', mode: 'consistent', via: local, logLevel: 'warn' });
+  t.same(parseCommand(['--pid', '42', '--watch']), { kind: 'watch', target: { kind: 'pid', pid: 42, exe: undefined }, mode: 'live', intervalMs: 1000, count: undefined, via: local, logLevel: 'warn' });
+  t.same(parseCommand(['--pid', '42', '--watch', '--interval', '500ms', '--count', '3']), { kind: 'watch', target: { kind: 'pid', pid: 42, exe: undefined }, mode: 'live', intervalMs: 500, count: 3, via: local, logLevel: 'warn' });
   t.match(parseCommand(['--pid', '42', '--watch', '--interval', '2m']), { intervalMs: 120_000 });
   t.match(parseCommand(['--pid', '42', '--watch', '--interval', '250']), { intervalMs: 250 }, 'plain milliseconds');
   t.same(parseCommand(['--list']), { kind: 'list', format: 'text', via: local, logLevel: 'warn' });
