@@ -13,7 +13,14 @@ export interface Bridge {
 }
 
 export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: string } = {}): Promise<Bridge> {
-  const manager = new TargetManager({ log: log.child({ component: 'targets' }), lingerMs: cfg.lingerMs, allowPids: cfg.allowPids, sameUid: cfg.sameUid, cacheDir: opts.cacheDir });
+  const manager = new TargetManager({
+    log: log.child({ component: 'targets' }),
+    lingerMs: cfg.lingerMs,
+    allowPids: cfg.allowPids,
+    sameUid: cfg.sameUid,
+    cacheDir: opts.cacheDir,
+    access: { sshConfig: cfg.sshConfig },
+  });
   const http = createHttpServer(cfg, manager, log.child({ component: 'server' }));
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);

@@ -1,12 +1,14 @@
 // Bridge configuration from flags and environment, validated once into a frozen Config.
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log.ts';
 
 export const USAGE = `usage: mstat-bridge [options]
 
-Serves exact Go runtime.MemStats of local processes, read from outside through gdb:
-WebSocket /v1/ws, Prometheus /metrics, /healthz.
+Serves exact Go runtime.MemStats of local processes (and, over ssh, remote ones), read
+from outside through gdb: WebSocket /v1/ws, Prometheus /metrics, /healthz.
 
   --listen HOST:PORT     address to bind (default 127.0.0.1:7070; env MSTAT_LISTEN).
                          Anything but loopback requires --token.
@@ -17,6 +19,8 @@ WebSocket /v1/ws, Prometheus /metrics, /healthz.
   --scrape-interval MS   sampling interval of scrape-attached targets (default 5000)
   --allow-pids PIDS      only these PIDs may be read (env MSTAT_ALLOW_PIDS)
   --same-uid             only processes of the bridge's own uid may be read
+  --ssh-config FILE      ssh client config for remote targets ({"ssh":"host","pid":N});
+                         default: the user's ~/.ssh/config (env MSTAT_SSH_CONFIG)
   --log-level LEVEL      ${LOG_LEVELS.join('|')} (default info; env MSTAT_LOG_LEVEL)
   --help                 this text`;
 
@@ -34,6 +38,8 @@ export const ConfigSchema = z
     scrapeIntervalMs: z.number().int().min(10).default(5000),
     allowPids: z.array(z.number().int().positive()).optional(),
     sameUid: z.boolean().default(false),
+    /** ssh client config file (-F) for remote targets; undefined: ssh's own defaults */
+    sshConfig: z.string().min(1).optional(),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** subscriptions one connection may hold */
     maxSubscriptions: z.number().int().positive().default(64),
@@ -58,6 +64,19 @@ function splitListen(s: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+/** The ssh config file as an absolute path; a missing file is a usage error, not a later ssh failure. */
+function sshConfigPath(file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  const abs = resolve(file);
+  try {
+    if (!statSync(abs).isFile()) throw new Error('not a file');
+    accessSync(abs, constants.R_OK);
+  } catch {
+    throw new TypeError(`--ssh-config ${file}: not a readable file`);
+  }
+  return abs;
+}
+
 /** Parses argv + env. Throws TypeError with a one-line message on bad input; `help` → undefined. */
 export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Config | undefined {
   const { values } = parseArgs({
@@ -69,6 +88,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'scrape-interval': { type: 'string' },
       'allow-pids': { type: 'string' },
       'same-uid': { type: 'boolean' },
+      'ssh-config': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,6 +105,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     scrapeIntervalMs: values['scrape-interval'] === undefined ? undefined : Number(values['scrape-interval']),
     allowPids: list(values['allow-pids'] ?? env.MSTAT_ALLOW_PIDS),
     sameUid: values['same-uid'] ?? false,
+    sshConfig: sshConfigPath(values['ssh-config'] ?? env.MSTAT_SSH_CONFIG),
     logLevel: values['log-level'] ?? env.MSTAT_LOG_LEVEL ?? 'info',
   });
   if (!r.success) {

@@ -1,7 +1,7 @@
 // Client → bridge messages: one discriminated union on `type`. Strict objects: an unknown
 // field is a client bug worth an error, not something to ignore silently.
 import { z } from 'zod';
-import { TargetRefSchema } from './target.ts';
+import { SshDestinationSchema, TargetRefSchema } from './target.ts';
 
 /** Client-chosen ids: short, printable. */
 export const RequestIdSchema = z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
@@ -21,7 +21,8 @@ export const SubscribeSchema = z.strictObject({
   mode: SampleModeSchema.default('live'),
 });
 export const UnsubscribeSchema = z.strictObject({ type: z.literal('unsubscribe'), id: RequestIdSchema });
-export const ListTargetsSchema = z.strictObject({ type: z.literal('list-targets'), id: RequestIdSchema });
+/** The Go processes on the bridge's host, or with `ssh` on that host (reached like a remote target). */
+export const ListTargetsSchema = z.strictObject({ type: z.literal('list-targets'), id: RequestIdSchema, ssh: SshDestinationSchema.optional() });
 export const PingSchema = z.strictObject({ type: z.literal('ping'), id: RequestIdSchema.optional() });
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [SubscribeSchema, UnsubscribeSchema, ListTargetsSchema, PingSchema]);

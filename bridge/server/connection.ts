@@ -77,8 +77,16 @@ export class Connection {
     switch (m.type) {
       case 'ping':
         return this.send({ type: 'pong', ...(m.id === undefined ? {} : { id: m.id }) });
-      case 'list-targets':
-        return this.send({ type: 'targets', id: m.id, targets: await this.manager.listTargets() });
+      case 'list-targets': {
+        // A remote listing can fail (ssh): the error names the request it answers.
+        let targets;
+        try {
+          targets = await this.manager.listTargets(m.ssh === undefined ? {} : { ssh: m.ssh });
+        } catch (err) {
+          return this.errorFrom(err, m.id);
+        }
+        return this.send({ type: 'targets', id: m.id, targets });
+      }
       case 'unsubscribe': {
         const s = this.subs.get(m.id);
         if (!s) return this.error({ code: 'UNKNOWN_SUBSCRIPTION', message: `no subscription '${m.id}'` }, m.id);

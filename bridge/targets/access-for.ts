@@ -1,8 +1,8 @@
 // Which TargetAccess reads a target reference: a local process, a remote one, a core file.
 import type { Logger } from '../log.ts';
 import { CoreAccess } from '../go/core-access.ts';
-import { GoError, GoErrorCode } from '../go/errors.ts';
 import { LocalAccess } from '../go/local-access.ts';
+import { RemoteAccess } from '../remote/remote-access.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 import type { TargetRef } from '../../protocol/target.ts';
 
@@ -13,6 +13,6 @@ export interface AccessOptions {
 
 export function accessFor(ref: TargetRef, opts: AccessOptions & { log: Logger }): TargetAccess {
   if ('core' in ref) return new CoreAccess(ref.core, ref.exe);
-  if ('ssh' in ref) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `remote targets (${ref.ssh}) are not supported by this build yet`);
+  if ('ssh' in ref) return new RemoteAccess({ ssh: ref.ssh, pid: ref.pid, exe: ref.exe, sshConfig: opts.sshConfig, log: opts.log });
   return new LocalAccess(ref.pid);
 }

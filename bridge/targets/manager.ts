@@ -6,6 +6,7 @@ import { targetKey, type TargetListing, type TargetRef } from '../../protocol/ta
 import { accessFor, type AccessOptions } from './access-for.ts';
 import { TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
+import { listRemoteGoProcesses } from '../remote/remote-list.ts';
 
 export interface ManagerOptions {
   log: Logger;
@@ -104,9 +105,20 @@ export class TargetManager {
     return this.sessions.get(typeof target === 'number' ? `pid:${target}` : target);
   }
 
-  async listTargets(): Promise<TargetListing[]> {
+  /** The Go processes on this host, or with `ssh` on that host (listed over ssh). */
+  async listTargets(opts: { ssh?: string | undefined } = {}): Promise<TargetListing[]> {
+    if (opts.ssh !== undefined) return this.listRemote(opts.ssh);
     const list = await listGoProcesses({ self: process.pid });
     return list.map((t) => ({ ...t, attached: this.sessions.has(`pid:${t.pid}`) }));
+  }
+
+  private async listRemote(ssh: string): Promise<TargetListing[]> {
+    if (this.opts.allowPids) throw new BridgeError('BRIDGE_ERR_POLICY', `this bridge only reads the local PIDs of its --allow-pids list`);
+    const keyOf = (pid: number): string => targetKey({ ssh, pid });
+    const own = new Set<number>();
+    for (const s of this.sessions.values()) if ('ssh' in s.ref && s.ref.ssh === ssh) own.add(s.ref.pid);
+    const list = await listRemoteGoProcesses({ destination: ssh, configFile: this.opts.access?.sshConfig }, own);
+    return list.map((t) => ({ ...t, attached: this.sessions.has(keyOf(t.pid)) }));
   }
 
   /** Detaches every target (they keep running). */
