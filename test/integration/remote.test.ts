@@ -341,3 +341,28 @@ t.teardown(async () => {
   for (const h of [loHost, nsHost]) if (h) for (const c of sshClientsUsing(h.config)) process.kill(c.pid, 'SIGKILL');
   await sleep(10);
 });
+
+t.test('mstat --ssh DEST --pid PID --ssh-config FILE: exact JSON; bad destination → 2; unreachable → 8', async (t) => {
+  const { runMstat } = await import('../support/cli.ts');
+  const host = await loopback();
+  const go = await startTarget(t);
+  await prepareQuietScenario(go);
+  const cache = tmp(t, 'mstat-cli-remote-');
+  // Settle with our own reader first (as the differential tests do), then read with the CLI.
+  const probe = await open(host, go.pid, { exe: fixture().path, cacheDir: cache });
+  await waitQuiet(probe);
+  await probe.close();
+  const r = await runMstat(['--ssh', ALIAS.ok, '--pid', String(go.pid), '--ssh-config', host.config, '--mode', 'consistent'], { env: { MSTAT_CACHE_DIR: cache } });
+  t.equal(r.code, 0, `exit 0: ${r.stderr.trim()}`);
+  const theirs = rawMemStatsJson(await go.command('memstats'));
+  const estimated = [...r.stderr.matchAll(/^mstat: (\w+) is estimated/gm)].map((m) => m[1]);
+  if (estimated.length === 0) t.equal(r.stdout.trim(), theirs, 'byte-identical to the target\'s own json.Marshal(ReadMemStats)');
+  else t.pass(`estimated fields flagged: ${estimated.join(', ')}`);
+  await leftAlone(t, go.pid, 'after mstat --ssh');
+  const bad = await runMstat(['--ssh', '-oProxyCommand=touch /tmp/pwned', '--pid', String(go.pid)]);
+  t.equal(bad.code, 2, `an option as destination is a usage error: ${bad.stderr.trim()}`);
+  const down = await runMstat(['--ssh', 'root@127.0.0.1:1', '--pid', String(go.pid), '--ssh-config', host.config]);
+  t.equal(down.code, 8, `unreachable host → 8: ${down.stderr.trim()}`);
+  t.equal(down.stderr.trim().split('\n').length, 1, 'one line');
+  await nothingLeft(t, host, 'after the CLI runs');
+});
