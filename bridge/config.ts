@@ -7,8 +7,9 @@ import { LOG_LEVELS } from './log.ts';
 
 export const USAGE = `usage: mstat-bridge [options]
 
-Serves exact Go runtime.MemStats of local processes (and, over ssh, remote ones), read
-from outside through gdb: WebSocket /v1/ws, Prometheus /metrics, /healthz.
+Serves exact Go runtime.MemStats of local processes (over ssh, remote ones; and core
+files), read from outside through gdb: the live dashboard at /, WebSocket /v1/ws,
+Prometheus /metrics, /healthz.
 
   --listen HOST:PORT     address to bind (default 127.0.0.1:7070; env MSTAT_LISTEN).
                          Anything but loopback requires --token.
