@@ -217,6 +217,23 @@ export function parseGoVersion(s: string): GoVersion | undefined {
   };
 }
 
+/** The oldest Go release the decoder supports (1.MIN_GO_MINOR); older ones are refused everywhere. */
+export const MIN_GO_MINOR = 19;
+
+/** Whether the decoder supports this Go release. */
+export function goVersionSupported(v: GoVersion): boolean {
+  return v.major > 1 || (v.major === 1 && v.minor >= MIN_GO_MINOR);
+}
+
+/** Why a listed process cannot be read because of its Go version; undefined when it can. */
+export function goVersionProblem(goVersion: string | undefined): string | undefined {
+  if (goVersion === undefined) return 'Go version unknown (no build info)';
+  const v = parseGoVersion(goVersion);
+  if (!v) return `Go version unknown (${goVersion})`;
+  if (!goVersionSupported(v)) return `Go ${goVersion} unsupported (needs go1.${MIN_GO_MINOR}+)`;
+  return undefined;
+}
+
 /**
  * Compares the Go build IDs of two files (e.g. the executable the user named and
  * /proc/PID/exe). `same` is true only when both have a build ID and they are equal.

@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { MiClient } from '../mi/client.ts';
 import { targetSelect } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
-import { parseGoVersion } from './build-id.ts';
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion } from './build-id.ts';
 import { coreGoBuildId, readCoreFacts } from './core-file.ts';
 import { PT_LOAD, readElfInfo } from './elf.ts';
 import { GoError, GoErrorCode } from './errors.ts';
@@ -39,7 +39,7 @@ export class CoreAccess implements TargetAccess {
       if (!info.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${this.exe} has no DWARF debug info; ${how}`);
       const version = info.goVersion ? parseGoVersion(info.goVersion) : undefined;
       if (!version) throw new GoError(GoErrorCode.NOT_GO, `cannot tell the Go version of ${this.exe}`);
-      if (version.major === 1 && version.minor < 19) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `${this.exe} was built with ${info.goVersion}; mstat-bridge supports Go 1.19 and newer`);
+      if (!goVersionSupported(version)) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `${this.exe} was built with ${info.goVersion}; mstat-bridge supports Go 1.${MIN_GO_MINOR} and newer`);
       // The kernel names the executable's mappings by path; its command name (15 chars) picks it.
       const exeMapping = facts.mappings.find((m) => m.pageOffset === 0n && basename(m.path).startsWith(facts.fname));
       // Without NT_FILE, a non-PIE executable is where its own first segment says.

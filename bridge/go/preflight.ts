@@ -1,7 +1,7 @@
 // Everything we can check about a local target before starting gdb, so that bad input
 // gets one clear line and the target is never touched.
 import { access, constants, readFile, readlink } from 'node:fs/promises';
-import { parseGoVersion, type GoVersion } from './build-id.ts';
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from './build-id.ts';
 import { readElfInfo, type ElfMachineName } from './elf.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 
@@ -52,8 +52,8 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
     throw new GoError(GoErrorCode.NOT_GO, `process ${pid} (${exePath}) is not a Go program (no Go build ID or build info)`);
   }
   const version = procElf.goVersion ? parseGoVersion(procElf.goVersion) : undefined;
-  if (version && (version.major < 1 || (version.major === 1 && version.minor < 19))) {
-    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} runs ${procElf.goVersion}; mstat-bridge supports Go 1.19 and newer; rebuild it with a newer toolchain`);
+  if (version && !goVersionSupported(version)) {
+    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} runs ${procElf.goVersion}; mstat-bridge supports Go 1.${MIN_GO_MINOR} and newer; rebuild it with a newer toolchain`);
   }
 
   let symbolFile = procExe;

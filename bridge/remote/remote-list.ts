@@ -5,14 +5,12 @@
 // user cannot read (another user's, without root) are not listed.
 import type { TargetListing } from '../../protocol/target.ts';
 import { archFor } from '../go/arch.ts';
-import { parseGoVersion } from '../go/build-id.ts';
+import { goVersionProblem } from '../go/build-id.ts';
 import { remoteExeFacts, type RemoteExeFacts } from './exe-facts.ts';
 import { checkTools, parseSelf, parseStatus, remotePtraceDenial, selfScript } from './remote-preflight.ts';
 import { bytesOf, exeFunctions, sections, shCommand } from './remote-sh.ts';
 import { runSsh, type SshOptions } from './ssh.ts';
 
-/** Oldest Go release the decoder supports (as discovery.ts). */
-const MIN_GO_MINOR = 19;
 
 function listScript(): string {
   // `@@proc PID` + status lines + `exe PATH` per process; `@@x PATH` + facts once per
@@ -71,13 +69,6 @@ function parseListing(stdout: string): { procs: ProcEntry[]; exes: Map<string, R
   return { procs, exes, head };
 }
 
-function versionReason(goVersion: string | undefined): string | undefined {
-  if (goVersion === undefined) return 'Go version unknown (no build info)';
-  const v = parseGoVersion(goVersion);
-  if (!v) return `Go version unknown (${goVersion})`;
-  if (v.major < 1 || (v.major === 1 && v.minor < MIN_GO_MINOR)) return `Go ${goVersion} unsupported (needs go1.${MIN_GO_MINOR}+)`;
-  return undefined;
-}
 
 /**
  * The Go processes on the host `ssh` reaches, PID order, each attachable or why not.
@@ -102,7 +93,7 @@ export async function listRemoteGoProcesses(ssh: SshOptions, own: ReadonlySet<nu
     const st = parseStatus(p.status);
     const reason = ((): string | undefined => {
       if (st.state === 'Z' || st.state === 'X') return 'exited (zombie)';
-      const vr = versionReason(facts.goVersion);
+      const vr = goVersionProblem(facts.goVersion);
       if (vr) return vr;
       if (!archFor(facts.machineName)) return `unsupported architecture ${facts.machineName}`;
       if (facts.hasSymtab === false) return 'stripped (no symbol table); needs --exe';

@@ -4,7 +4,7 @@
 // ptrace it, and is gdbserver installed. Bad input fails here with one line; nothing is
 // touched on the remote host.
 import { resolve } from 'node:path';
-import { parseGoVersion, type GoVersion } from '../go/build-id.ts';
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from '../go/build-id.ts';
 import { readElfInfo } from '../go/elf.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { Preflight } from '../go/preflight.ts';
@@ -148,8 +148,8 @@ export async function remotePreflight(ssh: SshOptions, host: string, pid: number
     throw new GoError(GoErrorCode.NOT_GO, `process ${pid} ${where} (${exePath || 'unknown executable'}) is not a Go program (no Go build ID or build info)`);
   }
   const version = facts.goVersion === undefined ? undefined : parseGoVersion(facts.goVersion);
-  if (version && version.major === 1 && version.minor < 19) {
-    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} ${where} runs ${facts.goVersion}; mstat-bridge supports Go 1.19 and newer; rebuild it with a newer toolchain`);
+  if (version && !goVersionSupported(version)) {
+    throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `process ${pid} ${where} runs ${facts.goVersion}; mstat-bridge supports Go 1.${MIN_GO_MINOR} and newer; rebuild it with a newer toolchain`);
   }
   if (denial !== undefined) throw new GoError(GoErrorCode.PTRACE_DENIED, `ptrace not permitted on process ${pid} ${where} (${denial}); ${hint}`);
   if (st.tracerPid !== 0) throw new GoError(GoErrorCode.PTRACE_DENIED, `process ${pid} ${where} is already traced by PID ${st.tracerPid} there (a debugger, or another bridge); detach that first`);

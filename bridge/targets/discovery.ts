@@ -8,7 +8,7 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import type { TargetListing } from '../../protocol/target.ts';
 import { archFor } from '../go/arch.ts';
-import { parseGoVersion } from '../go/build-id.ts';
+import { goVersionProblem } from '../go/build-id.ts';
 import { readElfInfo } from '../go/elf.ts';
 
 export interface ListOptions {
@@ -31,8 +31,6 @@ interface ExeFacts {
   machineName: string;
 }
 
-/** Oldest Go release the decoder supports. */
-const MIN_GO_MINOR = 19;
 /** Processes inspected at once (bounds open files and keeps a large host quick). */
 const CONCURRENCY = 32;
 /** Cache entries kept; the oldest go first. A host has far fewer distinct executables. */
@@ -181,13 +179,6 @@ async function guessExe(pid: number): Promise<string | undefined> {
   }
 }
 
-function versionReason(goVersion: string | undefined): string | undefined {
-  if (goVersion === undefined) return 'Go version unknown (no build info)';
-  const v = parseGoVersion(goVersion);
-  if (!v) return `Go version unknown (${goVersion})`;
-  if (v.major < 1 || (v.major === 1 && v.minor < MIN_GO_MINOR)) return `Go ${goVersion} unsupported (needs go1.${MIN_GO_MINOR}+)`;
-  return undefined;
-}
 
 /** How many parent links a tracer may be below `self` (node → setpriv → sh → gdb, with slack). */
 const MAX_TRACER_DEPTH = 6;
@@ -255,7 +246,7 @@ async function inspect(pid: number, me: Self, isOwnTracer: (tracer: number) => P
   const reason = await (async (): Promise<string | undefined> => {
     if (unreadable) return 'permission denied (cannot read /proc/PID/exe)';
     if (st.state === 'Z' || st.state === 'X') return 'exited (zombie)';
-    const vr = versionReason(facts.goVersion);
+    const vr = goVersionProblem(facts.goVersion);
     if (vr) return vr;
     if (!archFor(facts.machineName)) return `unsupported architecture ${facts.machineName}`;
     if (!facts.hasSymtab) return 'stripped (no symbol table); needs --exe';
