@@ -5,7 +5,7 @@ import { parseArrayType } from './ptype.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import type { FieldLayout, LayoutResolver } from './layout.ts';
 
-export const LAYOUT_SCHEMA_VERSION = 6;
+export const LAYOUT_SCHEMA_VERSION = 7;
 
 /** offset/size pairs; `size` tells the reader how wide the scalar is. */
 export interface F {
@@ -79,6 +79,8 @@ export interface DecoderLayout {
   spanSet: { spineLen: F; spineCap: F; index: F };
   spanSetBlockSize: number;
   spanSetBlockEntries: number;
+  /** What finds the P a goroutine on an M would run ReadMemStats on (§ pitfall 12); absent = unknowable here. */
+  callers?: CallerLayout | undefined;
   /** heapArenaBytes / pageSize, from heapArena.spans' array length */
   pagesPerArena: number;
   /** Runtime constants Go emits in DWARF (decimal strings). */
@@ -99,13 +101,26 @@ export interface DecoderLayout {
   };
 }
 
+/** The M list and the bits of g needed to find the Ps of running goroutines (read.ts readCallerPs). */
+export interface CallerLayout {
+  allm: Global;
+  m: { curg: F; p: F; oldp: F; alllink: F };
+  gStatus: F;
+  /** g status values and the scan bit, from DWARF constants. */
+  gRunning: number;
+  gSyscall: number;
+  gScan: number;
+  /** P status _Psyscall (≤ 1.25: the P a syscall left behind); absent from 1.26, where m.p stays wired. */
+  pSyscall?: number | undefined;
+}
+
 const f = (x: FieldLayout): F => ({ o: x.offset, s: x.size });
 
 /** Resolves a DecoderLayout. Throws GO_ERR_UNSUPPORTED_VERSION for pre-1.19 layouts. */
 export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr: bigint, size: number) => Promise<Buffer>): Promise<DecoderLayout> {
   // Fire the ptype/o round trips together: the MI client pipelines them.
   const types = ['runtime.mstats', 'runtime.consistentHeapStats', 'runtime.heapStatsDelta', 'runtime.gcControllerState', 'runtime.p', 'runtime.mcache',
-    'runtime.mspan', 'runtime.mheap', 'runtime.heapArena', 'runtime.mcentral', 'runtime.spanSet', 'runtime.stackfreelist', 'runtime.mutex', 'runtime.fixalloc'];
+    'runtime.mspan', 'runtime.mheap', 'runtime.heapArena', 'runtime.mcentral', 'runtime.spanSet', 'runtime.stackfreelist', 'runtime.mutex', 'runtime.fixalloc', 'runtime.m', 'runtime.g'];
   await Promise.all(types.map((t) => r.ptype(t)));
 
   const versionLen = await r.evaluate("'runtime.buildVersion'.len");
@@ -265,9 +280,12 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
     headroomMin,
   };
 
+  const callers = await resolveCallerLayout(r, g, constant);
+
   return {
     schema: LAYOUT_SCHEMA_VERSION,
     constants,
+    callers,
     buildVersion,
     features: {
       inPtrScalarBits: delta.inPtrScalarBits !== undefined,
@@ -290,5 +308,26 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
     spanSetBlockSize,
     spanSetBlockEntries,
     pagesPerArena: spansCount,
+  };
+}
+
+/** Undefined when any piece is missing: then the caller P stays unknowable (fields estimated). */
+async function resolveCallerLayout(
+  r: LayoutResolver,
+  global: (name: string) => Promise<Global | undefined>,
+  constant: (name: string) => Promise<string | undefined>,
+): Promise<CallerLayout | undefined> {
+  const leaf = async (t: string, p: string): Promise<F | undefined> => {
+    const x = await r.leaf(t, p);
+    return x ? f(x) : undefined;
+  };
+  const [allm, curg, p, oldp, alllink, gStatus, gRunning, gSyscall, gScan, pSyscall] = await Promise.all([
+    global('runtime.allm'), leaf('runtime.m', 'curg'), leaf('runtime.m', 'p'), leaf('runtime.m', 'oldp'), leaf('runtime.m', 'alllink'),
+    leaf('runtime.g', 'atomicstatus'), constant('runtime._Grunning'), constant('runtime._Gsyscall'), constant('runtime._Gscan'), constant('runtime._Psyscall'),
+  ]);
+  if (!allm || !curg || !p || !oldp || !alllink || !gStatus || gRunning === undefined || gSyscall === undefined || gScan === undefined) return undefined;
+  return {
+    allm, m: { curg, p, oldp, alllink }, gStatus,
+    gRunning: Number(gRunning), gSyscall: Number(gSyscall), gScan: Number(gScan), pSyscall: pSyscall === undefined ? undefined : Number(pSyscall),
   };
 }

@@ -3,7 +3,7 @@
 // (the MI client pipelines them).
 import { unpackTagged, type ArchConstants } from './arch.ts';
 import { elem, f64, i64, n, u, wrap } from './bytes.ts';
-import type { DecoderLayout, F, Global } from './decoder-layout.ts';
+import type { CallerLayout, DecoderLayout, F, Global } from './decoder-layout.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import type { Memory } from './memory.ts';
 import type { DeltaSum, PState, Snapshot, SpanSetState, StackSpan } from './snapshot.ts';
@@ -18,7 +18,12 @@ export interface ReadContext {
   /** Run-time minus link-time address (PIE); 0 otherwise. */
   bias: bigint;
   arch: ArchConstants;
+  /** Also find the Ps that goroutines on Ms hold (only meaningful while the target is stopped). */
+  callers?: boolean;
 }
+
+/** allm is a short list (one entry per OS thread the runtime made); this bounds a corrupt one. */
+const MAX_MS = 10_000;
 
 const addrOf = (g: Global, bias: bigint): bigint => BigInt(g.addr) + bias;
 
@@ -268,5 +273,36 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     }
   } else if (blocks === 0) blockPoolDepth = 0;
 
-  return { ...snapshot, ps, stackSpans, spanSets, blockPoolDepth, cost: { reads: 0, bytes: 0 } };
+  const callerPs = ctx.callers && L.callers ? await readCallerPs(mem, L.callers, bias, ps) : undefined;
+
+  return { ...snapshot, ps, stackSpans, spanSets, blockPoolDepth, callerPs, cost: { reads: 0, bytes: 0 } };
+}
+
+/**
+ * The Ps of the goroutines stopped on an M: a ReadMemStats "at that instant" runs on one of
+ * them. Running (_Grunning): its M's p. In a syscall whose P is still wired to it (m.p on
+ * Go ≥ 1.26; before, m.oldp still in _Psyscall): that P, which exitsyscall's fast path takes
+ * back. A syscall whose P was retaken (sysmon does after 10 ms) does not count: the P it gets
+ * depends on scheduling after the resume (the head of the idle list, which waking threads
+ * reorder). Sorted P indices, deduplicated; empty when no goroutine qualifies.
+ */
+async function readCallerPs(mem: Memory, C: CallerLayout, bias: bigint, ps: PState[]): Promise<number[]> {
+  const ptr = (b: Buffer, o = 0): bigint => b.readBigUInt64LE(o);
+  const byAddr = new Map(ps.map((p) => [p.addr, p]));
+  const out = new Set<number>();
+  let m = ptr(await mem.read(addrOf(C.allm, bias), 8));
+  for (let k = 0; m !== 0n && k < MAX_MS; k++) {
+    const v = await readFields(mem, m, { curg: C.m.curg, p: C.m.p, oldp: C.m.oldp, alllink: C.m.alllink });
+    m = v.alllink;
+    if (v.curg === 0n) continue;
+    const status = Number((await readFields(mem, v.curg, { s: C.gStatus })).s) & ~C.gScan;
+    let p: PState | undefined;
+    if (status === C.gRunning || (status === C.gSyscall && v.p !== 0n)) p = byAddr.get(v.p);
+    else if (status === C.gSyscall && C.pSyscall !== undefined) {
+      const old = byAddr.get(v.oldp);
+      if (old && old.status === C.pSyscall) p = old;
+    }
+    if (p) out.add(p.index);
+  }
+  return [...out].sort((a, b) => a - b);
 }

@@ -72,6 +72,8 @@ export interface Snapshot {
   spanSets: Map<string, SpanSetState>;
   /** nodes available in runtime.spanSetBlockPool (counted up to what the flush needs); undefined = unknown */
   blockPoolDepth: number | undefined;
+  /** P indices goroutines on Ms would run ReadMemStats on (read.ts readCallerPs); undefined = not derived. */
+  callerPs?: number[] | undefined;
   /** Reads taken (gdb round trips) and bytes, for the sample's cost. */
   cost: { reads: number; bytes: number };
 }

@@ -183,7 +183,7 @@ export class TargetReader {
     const ctx = { mem, layout: this.layout, bias: this.bias, arch: this.arch };
     if (this.access.frozen) {
       // A core is one stopped snapshot: read it as a consistent sample; retrying cannot help.
-      const d = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
+      const d = decodeSnapshot(await readSnapshot({ ...ctx, callers: true }), this.layout, this.arch, this.rule);
       return { ...d, time: new Date(), meta: { mode: 'consistent', attempts: 1, torn: d.torn, readNs: process.hrtime.bigint() - start, pauseNs: 0n, reads: mem.reads, bytes: mem.bytes } };
     }
     while (attempts < MAX_ATTEMPTS) {
@@ -195,7 +195,7 @@ export class TargetReader {
           let snap;
           try {
             await this.stopAll();
-            snap = await readSnapshot(ctx);
+            snap = await readSnapshot({ ...ctx, callers: true });
           } finally {
             await execContinueAll(this.gdb);
             this.stopRequested = false;

@@ -126,8 +126,8 @@ export class GoTarget {
   }
 
   /** Sends a control command and waits for its reply event. */
-  async command(cmd: 'pause' | 'resume' | 'memstats' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash', timeoutMs = 10_000): Promise<TargetEvent> {
-    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash' }[cmd];
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'memstats-p' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', 'memstats-p': 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash' }[cmd];
     const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
     this.proc.stdin.write(cmd + '\n');
     return p;

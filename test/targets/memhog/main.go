@@ -20,6 +20,8 @@
 //	pause    -> {"event":"paused"}    after every worker has parked
 //	resume   -> {"event":"resumed"}
 //	memstats -> {"event":"memstats","memstats":<json.Marshal(runtime.MemStats)>}
+//	memstats-p -> {"event":"memstats","pBefore":N,"pAfter":N,"memstats":...}: the same, with the
+//	            id of the P it ran on read right before and after (see spin.go, -spin-control)
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
 //	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
 //	freeos   -> {"event":"freeos"}   after debug.FreeOSMemory(): the background scavenger then
@@ -46,6 +48,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"os/signal"
@@ -502,8 +505,8 @@ func stacks() {
 // Commands are matched on the scanner's bytes without converting them to a
 // string, so nothing is allocated between reading the "memstats" line and
 // runtime.ReadMemStats (the reply's JSON encoding allocates afterwards).
-func control(g *gate, done chan<- string) {
-	sc := bufio.NewScanner(os.Stdin)
+func control(g *gate, done chan<- string, in io.Reader) {
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		cmd := bytes.TrimSpace(sc.Bytes())
 		switch {
@@ -511,6 +514,8 @@ func control(g *gate, done chan<- string) {
 			continue
 		case string(cmd) == "memstats":
 			reply(memstatsLine())
+		case string(cmd) == "memstats-p":
+			reply(memstatsOnP())
 		case string(cmd) == "pause":
 			g.pause()
 			replyEmit(event{Event: "paused"})
@@ -564,6 +569,7 @@ func main() {
 	workers := flag.Int("workers", 4, "number of allocating goroutines")
 	heartbeat := flag.Duration("heartbeat", 50*time.Millisecond, "heartbeat interval (0 = off)")
 	ctl := flag.Bool("control", false, "read commands from stdin; exit when stdin reaches EOF")
+	spin := flag.Bool("spin-control", false, "with -control: poll stdin without blocking, so the control goroutine stays on its P (burns a CPU)")
 	signals := flag.Bool("signals", false, "raise a SIGPIPE and a recovered SIGSEGV every 50ms")
 	startPaused := flag.Bool("start-paused", false, "start with the workers paused")
 	flag.Parse()
@@ -604,7 +610,16 @@ func main() {
 	}
 	done := make(chan string, 1)
 	if *ctl {
-		go control(g, done)
+		var in io.Reader = os.Stdin
+		if *spin {
+			r, err := spinStdin()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "memhog: -spin-control:", err)
+				os.Exit(2)
+			}
+			in = r
+		}
+		go control(g, done, in)
 	}
 
 	var reason string
