@@ -1,42 +1,23 @@
 // The decoder on recorded bytes: replaying one quiet sample per toolchain must give
 // exactly the target's own json.Marshal(runtime.MemStats) (scripts/record-memstats-fixture.ts).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { AMD64 } from '../../bridge/go/arch.ts';
-import type { DecoderLayout } from '../../bridge/go/decoder-layout.ts';
 import { heapGoal, memoryLimitHeapGoal } from '../../bridge/go/heap-goal.ts';
 import { decodeSnapshot } from '../../bridge/go/memstats.ts';
-import { ReplayMemory } from '../../bridge/go/memory.ts';
-import { readSnapshot } from '../../bridge/go/read.ts';
 import type { Snapshot } from '../../bridge/go/snapshot.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
+import { headroomRule, recordings, replaySnapshot, type Recording } from '../support/memstats-recordings.ts';
 
-interface Recording {
-  goVersion: string;
-  arch: string;
-  bias: string;
-  rule: { percent?: string; min: string };
-  layout: DecoderLayout;
-  regions: Array<{ addr: string; hex: string }>;
-  flush: { cachedSpans: number; tinyAllocs: string; spansFreed: number };
-  expectedJson: string;
-}
-
-const dir = join(import.meta.dirname, '..', 'fixtures', 'memstats');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-t.ok(files.length >= 6, `recordings for every toolchain (${files.join(', ')})`);
+const all = recordings();
+t.ok(all.length >= 6, `recordings for every toolchain (${all.map((r) => r.goVersion).join(', ')})`);
 
 async function replay(rec: Recording, edit?: (s: Snapshot) => void): Promise<string> {
-  const snap = await readSnapshot({ mem: new ReplayMemory(rec.regions), layout: rec.layout, bias: BigInt(rec.bias), arch: AMD64 });
+  const snap = await replaySnapshot(rec);
   edit?.(snap);
-  const rule = { percent: rec.rule.percent === undefined ? undefined : BigInt(rec.rule.percent), min: BigInt(rec.rule.min) };
-  const d = decodeSnapshot(snap, rec.layout, AMD64, rule);
-  return formatMemStatsJson(d.memstats);
+  return formatMemStatsJson(decodeSnapshot(snap, rec.layout, AMD64, headroomRule(rec)).memstats);
 }
 
-for (const f of files) {
-  const rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Recording;
+for (const rec of all) {
   t.test(`${rec.goVersion}: recorded sample decodes to ReadMemStats exactly`, async (t) => {
     t.equal(await replay(rec), rec.expectedJson, 'byte-identical json.Marshal(MemStats)');
     t.ok(rec.flush.cachedSpans > 0 && BigInt(rec.flush.tinyAllocs) >= 0n, `unflushed: ${rec.flush.cachedSpans} cached spans`);
@@ -75,4 +56,29 @@ t.test('heap goal: GOGC goal, sweep floor, in-cycle runway, memory-limit headroo
   t.equal(memoryLimitHeapGoal({ ...base, memoryLimit: 1_000_000n }, pct), base.heapMarked);
   // Small goals: headroom floor.
   t.equal(memoryLimitHeapGoal({ ...base, memoryLimit: nonHeap + 1_500_000n }, pct), base.heapMarked, 'goal − headroom < heapMarked → heapMarked');
+});
+
+t.test('the caller P decides the P-dependent fields; without one they are estimated with their bound', async (t) => {
+  const rec = all.find((r) => r.flush.spansFreed > 0);
+  if (!rec) return t.fail('no recording frees a stack span (re-record with scripts/record-memstats-fixture.ts)');
+  // P1's mspancache is full, P0's empty: the span structs the flush frees stay cached (in use)
+  // on P0 but go back to spanalloc on P1 (memstats-internals.md §5.3).
+  const decode = async (callerPs: number[] | undefined) => {
+    const snap = await replaySnapshot(rec);
+    snap.ps[0]!.mspancacheLen = 0;
+    snap.ps[1]!.mspancacheLen = rec.layout.p.mspancacheCap;
+    snap.callerPs = callerPs;
+    return decodeSnapshot(snap, rec.layout, AMD64, headroomRule(rec));
+  };
+  const any = await decode(undefined);
+  const on0 = await decode([0]);
+  const on1 = await decode([1]);
+  t.ok(any.estimated.MSpanInuse, `no caller P: MSpanInuse estimated ± ${any.estimated.MSpanInuse?.bound}`);
+  t.equal(any.callerPs, undefined);
+  t.same(Object.keys(on0.estimated), [], 'caller P0: nothing estimated');
+  t.same(Object.keys(on1.estimated), [], 'caller P1: nothing estimated');
+  t.ok(on1.decidedByCallerP.includes('MSpanInuse'), `the caller P settled MSpanInuse (and ${on1.decidedByCallerP.join(', ')})`);
+  const spread = on0.memstats.MSpanInuse - on1.memstats.MSpanInuse;
+  t.equal(spread, BigInt(on1.flush.spansFreed * rec.layout.mspan.size), `on P1 the ${on1.flush.spansFreed} freed span structs leave MSpanInuse`);
+  t.equal(any.estimated.MSpanInuse?.bound, spread, 'the bound is the spread between the Ps');
 });
