@@ -1,6 +1,7 @@
 // Benchmark (not a test, no assertions): what one mstat-bridge reading costs, and how long it
 // stops the target, next to the classic `gdb -batch -p PID` + Python dump of runtime.memstats,
-// all measured in the same run against the memhog fixture.
+// all measured in the same run against two memhog builds of the newest toolchain: the default
+// one and the large one (-tags large, far more code and DWARF), so only the size differs.
 //
 //   npx tsx scripts/bench-sample.ts [--samples N] [--quick]
 //
@@ -691,25 +692,15 @@ function report(r: Result): void {
 
 // --------------------------------------------------------------------- main
 
-let selection = 'small = default build of the newest toolchain, large = largest file in the manifest';
-
+/** small = the newest toolchain's default build, large = its -tags large build: only the size differs. */
 function pickTargets(): FixtureBuild[] {
-  if (!existsSync(join(BUILD_DIR, 'manifest.json'))) {
-    note('no fixture manifest: running scripts/build-fixtures.sh (waits for a concurrent build)');
+  if (!existsSync(join(BUILD_DIR, 'manifest.json')) || !fixtures().some((f) => f.variant === 'large')) {
+    note('no large build in the fixture manifest: running scripts/build-fixtures.sh (waits for a concurrent build)');
     const r = spawnSync('bash', [join(ROOT, 'scripts', 'build-fixtures.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error('scripts/build-fixtures.sh failed');
   }
-  // Builds without DWARF need --exe; everything else is readable as is.
-  const all = fixtures()
-    .filter((f) => f.program === 'memhog' && f.variant !== 'nodwarf' && f.variant !== 'stripped')
-    .map((f) => ({ f, size: statSync(f.path).size }));
-  const large = all.reduce((a, b) => (b.size > a.size ? b : a)).f;
-  let small = fixture(); // default build, newest toolchain
-  if (small.path === large.path) {
-    // The newest default build is also the largest: take the smallest default build instead.
-    small = all.filter((x) => x.f.variant === 'default').reduce((a, b) => (b.size < a.size ? b : a)).f;
-    selection = `the newest toolchain's default build (${basename(large.path)}) is also the largest file in the manifest, so the small target is the smallest default build (${basename(small.path)})`;
-  }
+  const large = fixture({ variant: 'large' });
+  const small = fixture({ toolchain: large.toolchain });
   return [small, large];
 }
 
@@ -739,7 +730,21 @@ async function main(): Promise<void> {
   print();
   print(`Load average at start: ${load} (other work on this machine skews wall times; ratios within one run are the stable part).`);
   print();
-  print(`Targets: ${selection}. Each runs from a private copy; nothing else is touched.`);
+  print(`Targets: the default and the large build of memhog with the same toolchain, so only the size differs. Each runs from a private copy; nothing else is touched.`);
+  print();
+  print(
+    table(
+      ['target', 'build', 'size', 'cold open+first sample', 'warm open+first sample', 'live sample (allocating)', 'consistent sample', 'classic gdb -batch'],
+      results.map((r, i) => [
+        i === 0 ? 'small' : 'large',
+        `${basename(r.build.path)} (${r.goVersion || r.build.goVersion}, ${r.build.variant})`,
+        bytes(r.size),
+        ...[r.cold, r.warm, r.liveRunning, r.consistent, r.classic].map((s) => ms(median(s.wall))),
+      ]),
+    ),
+  );
+  print();
+  print('Medians of wall time; details per target below.');
   print();
   for (const r of results) report(r);
   print(`Total ${((Date.now() - t0) / 1000).toFixed(0)} s.${stoppedLeft ? ` ⚠ a target was left stopped ${stoppedLeft} time(s) and resumed by SIGCONT.` : ' No target was ever left stopped.'}`);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds every Go test target under test/targets/*/ with every supported Go
-# toolchain, plus cgo/pie/nodwarf/stripped variants with the Go 1.26 toolchain,
+# toolchain, plus cgo/pie/nodwarf/stripped variants with the Go 1.26 toolchain
+# and a "large" variant (-tags large, for programs that have a //go:build large
+# file: much more of the standard library linked in) with the Go 1.27 toolchain,
 # into test/targets/.build/, and writes test/targets/.build/manifest.json.
 #
 #   FIXTURE_TOOLCHAINS="1.26"   build only these toolchains (space-separated
 #                               subset of: 1.19 1.21 1.22 1.23 1.26 1.27);
 #                               default: all. Variants are built whenever 1.26
-#                               is in the set.
+#                               is in the set, the large one whenever 1.27 is.
 #
 # A build is skipped when its output exists and its stamp (sha256 of the
 # program's files, go.mod, the toolchain version, environment and flags)
@@ -23,6 +25,9 @@ ALL_TOOLCHAINS=(1.19 1.21 1.22 1.23 1.26 1.27)
 GO127_VERSION=go1.27.3   # fetched through GOTOOLCHAIN by scripts/setup.sh
 VARIANT_TOOLCHAIN=1.26
 VARIANTS=(cgo pie nodwarf stripped)
+# Newest toolchain, so a benchmark can compare it with the default build of the
+# same toolchain: only the size differs.
+LARGE_TOOLCHAIN=1.27
 STAMP_FORMAT="mstat-bridge fixture stamp v1"
 
 log() { printf 'build-fixtures: %s\n' "$*" >&2; }
@@ -133,7 +138,7 @@ verify() {
   grep -Eq '\.symtab' <<<"$sects" && has_symtab=1
   grep -Eq 'Type:[[:space:]]+DYN' <<<"$hdr" && is_dyn=1
   case "$variant" in
-    default | nodwarf | stripped)
+    default | nodwarf | stripped | large)
       [ "$has_interp" = 0 ] || die "$label: expected a static binary but it has PT_INTERP (CGO_ENABLED=0 ignored?)" ;;
     cgo)
       [ "$has_interp" = 1 ] || die "$label: expected a dynamically linked cgo binary but it has no PT_INTERP" ;;
@@ -141,7 +146,7 @@ verify() {
       [ "$is_dyn" = 1 ] || die "$label: expected an ELF of type DYN for -buildmode=pie" ;;
   esac
   case "$variant" in
-    default | cgo | pie)
+    default | cgo | pie | large)
       [ "$has_dwarf" = 1 ] || die "$label: expected DWARF (.debug_info) but found none" ;;
     nodwarf | stripped)
       [ "$has_dwarf" = 0 ] || die "$label: expected no DWARF but found .debug_info" ;;
@@ -152,6 +157,10 @@ verify() {
     [ "$has_symtab" = 1 ] || die "$label: expected a .symtab"
     syms="$(readelf -sW "$f" 2>&1)" || die "$label: readelf -s failed"
     grep -q ' main\.counter$' <<<"$syms" || die "$label: symbol main.counter missing"
+  fi
+  # The tag took effect and the linker kept what it references.
+  if [ "$variant" = large ]; then
+    grep -q ' main\.largeLinked$' <<<"$syms" || die "$label: symbol main.largeLinked missing (-tags large without effect?)"
   fi
 }
 
@@ -178,6 +187,7 @@ build_one() {
     pie) env+=(CGO_ENABLED=0) flags+=(-buildmode=pie) ;;
     nodwarf) env+=(CGO_ENABLED=0) flags+=(-ldflags=-w) ;;
     stripped) env+=(CGO_ENABLED=0) flags+=("-ldflags=-s -w") ;;
+    large) env+=(CGO_ENABLED=0) flags+=(-tags=large) ;;
     *) die "internal: unknown variant $variant" ;;
   esac
   [ "$variant" = default ] || name+="-$variant"
@@ -236,6 +246,9 @@ for tc in "${selected[@]}"; do
     build_one "$prog" "$tc" default "${src_hash[$prog]}"
     if [ "$tc" = "$VARIANT_TOOLCHAIN" ]; then
       for v in "${VARIANTS[@]}"; do build_one "$prog" "$tc" "$v" "${src_hash[$prog]}"; done
+    fi
+    if [ "$tc" = "$LARGE_TOOLCHAIN" ] && grep -qs '^//go:build large$' "$TARGETS/$prog"/*.go; then
+      build_one "$prog" "$tc" large "${src_hash[$prog]}"
     fi
   done
 done

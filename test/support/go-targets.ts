@@ -8,7 +8,12 @@ export interface FixtureBuild {
   program: string;
   toolchain: string;
   goVersion: string;
-  variant: 'default' | 'cgo' | 'pie' | 'nodwarf' | 'stripped';
+  /**
+   * cgo/pie/nodwarf/stripped: Go 1.26 builds. large: newest toolchain, memhog -tags large (far
+   * more code linked in, same behaviour) for size comparisons; test matrices that select
+   * variants by name leave it out.
+   */
+  variant: 'default' | 'cgo' | 'pie' | 'nodwarf' | 'stripped' | 'large';
   path: string;
 }
 
