@@ -11,8 +11,42 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 GO_DEBIAN=(1.19 1.21 1.22 1.23)
-APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus chromium fonts-dejavu-core)
+# gcc + libc6-dev: the cgo fixture variant needs a C compiler and headers (--no-install-recommends
+# does not pull them in with golang-go); binutils: build-fixtures.sh inspects every build with readelf.
+APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus chromium fonts-dejavu-core gcc libc6-dev binutils)
 for v in "${GO_DEBIAN[@]}"; do APT_PKGS+=("golang-$v-go"); done
+
+# True when apt already has an enabled bookworm-backports source: an uncommented one-line
+# "deb URI bookworm-backports …" entry, or a deb822 stanza with Types: deb and
+# Suites: bookworm-backports that is not "Enabled: no". A plain grep would be fooled by a
+# commented-out line, and apt reads only *.list and *.sources files.
+has_backports_source() {
+  local dir="${1:-/etc/apt}" f
+  for f in "$dir/sources.list" "$dir"/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk '{ sub(/#.*/, "") } $1 == "deb" { gsub(/\[[^]]*\]/, ""); if ($3 == "bookworm-backports") found = 1 }
+         END { exit !found }' "$f" && return 0
+  done
+  for f in "$dir"/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && suites ~ /(^| )bookworm-backports( |$)/ && enabled != "no") found = 1
+        types = suites = key = ""; enabled = "yes"
+      }
+      BEGIN { enabled = "yes" }
+      /^#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      /^[ \t]/ { v = $0; gsub(/[ \t]+/, " ", v); if (key == "types") types = types v " "; if (key == "suites") suites = suites v " "; next }
+      {
+        key = tolower($0); sub(/:.*/, "", key)
+        v = $0; sub(/^[^:]*:[ \t]*/, "", v); sub(/[ \t]+$/, "", v); gsub(/[ \t]+/, " ", v)
+        if (key == "types") types = " " v " "; else if (key == "suites") suites = " " v " "; else if (key == "enabled") enabled = tolower(v)
+      }
+      END { flush(); exit !found }' "$f" && return 0
+  done
+  return 1
+}
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
@@ -21,7 +55,7 @@ done
 
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing apt packages: ${missing[*]}"
-  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  if ! has_backports_source; then
     log "adding the bookworm-backports apt source"
     printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
       | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null

@@ -1,6 +1,6 @@
 // MiClient: token-correlated MI commands over one gdb process. It never hangs (every
 // command has a timeout), never confuses an async record with a reply, and rejects every
-// pending command with MI_ERR_GDB_EXITED the moment gdb goes away.
+// pending command with MI_ERR_GDB_EXITED the moment gdb goes away or its pipes break.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { CallSite, MiError, MiErrorCode } from './errors.ts';
 import { formatCommand, type MiArg } from './escape.ts';
-import { checkGdb, GDB_PID_MARKER, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-process.ts';
+import { checkGdb, descendantPids, GDB_PID_MARKER, parentPid, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-process.ts';
+import { isThreadNotice } from './notices.ts';
 import { parseLine } from './parser.ts';
 import type { MiAsyncRecord, MiParseErrorRecord, MiRecord, MiResultRecord, MiStreamRecord } from './records.ts';
 import type { GdbVersion } from './version.ts';
@@ -40,6 +41,8 @@ export interface MiClientEvents {
   async: [MiAsyncRecord];
   stream: [MiStreamRecord];
   'parse-error': [MiParseErrorRecord];
+  /** The pipes to gdb broke (its stdout closed, or writing its stdin failed): the client is unusable. */
+  'pipe-closed': [string];
   exit: [GdbExit];
 }
 
@@ -68,6 +71,8 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** After a broken pipe: how long gdb gets to go by itself before SIGTERM, then SIGKILL. */
+const BROKEN_PIPE_GRACE_MS = 2000;
 
 export class MiClient extends EventEmitter<MiClientEvents> {
   readonly version: GdbVersion;
@@ -79,6 +84,10 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   private nextToken = 1;
   private exitInfo: GdbExit | undefined;
   private exitRequested = false;
+  /** Why the pipes to gdb are unusable, once they are (see onPipeBroken). */
+  private broken: string | undefined;
+  /** The SIGTERM/SIGKILL fallback, once started (close() and a broken pipe share it). */
+  private stopping: Promise<GdbExit> | undefined;
   private readonly inferiors = new Map<string, number>();
   private stdoutParts: string[] = [];
   readonly exited: Promise<GdbExit>;
@@ -134,11 +143,15 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
     proc.stderr.on('data', (chunk: string) => this.log.warn({ stderr: chunk.trimEnd() }, 'gdb stderr'));
-    // EPIPE on a dead gdb surfaces through the exit path below, not as an uncaught error.
-    proc.stdin.on('error', (err) => this.log.debug({ err }, 'gdb stdin error'));
-    // The process's own exit, not the end of its pipes: a child of gdb (a `shell` command,
-    // an ssh) can hold stdout open long after gdb is gone.
-    // Replies already in the pipe are still read, for a short while.
+    // Either pipe breaking means no reply can ever arrive: fail pending commands now, not at
+    // their timeouts. gdb's stdout closes when gdb and its supervisor are gone (the supervisor
+    // may still run its watch loop, so the process exit comes later); stdin fails (EPIPE)
+    // when nothing reads it any more, though gdb may live on.
+    proc.stdin.on('error', (err: NodeJS.ErrnoException) => this.onPipeBroken(`writing to gdb failed (${err.code ?? err.message})`, err));
+    proc.stdout.once('close', () => this.onPipeBroken('gdb closed its output'));
+    // The process's exit counts on its own too: a child of gdb (a `shell` command, an ssh)
+    // can hold stdout open long after gdb is gone. Replies already in the pipe are still
+    // read, for a short while.
     const stdoutEnded = new Promise<void>((r) => proc.stdout.once('close', () => r()));
     this.exited = new Promise<GdbExit>((resolve) => {
       // The supervisor exits right after gdb (within ~0.6 s when it had targets to watch);
@@ -162,7 +175,7 @@ export class MiClient extends EventEmitter<MiClientEvents> {
 
   /** True once gdb has exited or its pipes closed. */
   get isExited(): boolean {
-    return this.exitInfo !== undefined;
+    return this.exitInfo !== undefined || this.broken !== undefined;
   }
 
   /**
@@ -207,8 +220,9 @@ export class MiClient extends EventEmitter<MiClientEvents> {
       return Promise.reject(site.attach(err as MiError));
     }
     const display = line.slice(String(token).length);
-    if (this.exitInfo) {
-      return Promise.reject(site.attach(new MiError(MiErrorCode.GDB_EXITED, `gdb has exited; cannot send ${name}`, { command: display })));
+    if (this.exitInfo || this.broken) {
+      const why = this.exitInfo ? 'gdb has exited' : `gdb's pipe closed (${this.broken})`;
+      return Promise.reject(site.attach(new MiError(MiErrorCode.GDB_EXITED, `${why}; cannot send ${name}`, { command: display })));
     }
     return new Promise<MiReply>((resolve, reject) => {
       const p: Pending = { token, line: display, name, site, console: [], log: [], timer: undefined, abandoned: false, resolve, reject };
@@ -237,6 +251,7 @@ export class MiClient extends EventEmitter<MiClientEvents> {
         clearTimeout(timer);
         this.off('async', onAsync);
         this.off('exit', onExit);
+        this.off('pipe-closed', onExit);
       };
       const onAsync = (r: MiAsyncRecord): void => {
         if (!pred(r)) return;
@@ -251,9 +266,10 @@ export class MiClient extends EventEmitter<MiClientEvents> {
         cleanup();
         reject(site.attach(new MiError(MiErrorCode.TIMEOUT, `no ${what} within ${timeoutMs} ms`)));
       }, timeoutMs);
-      if (this.exitInfo) return onExit();
+      if (this.exitInfo || this.broken) return onExit();
       this.on('async', onAsync);
       this.on('exit', onExit);
+      this.on('pipe-closed', onExit);
     });
   }
 
@@ -264,24 +280,20 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   async close(opts: { graceMs?: number } = {}): Promise<GdbExit> {
     const graceMs = opts.graceMs ?? 3000;
     if (this.exitInfo) return this.exitInfo;
-    for (const pid of this.attachedPids) {
-      try {
-        await this.send('-target-detach', [String(pid)], { timeoutMs: graceMs });
-        this.unwatchTarget(pid);
-      } catch (err) {
-        this.log.warn({ err, pid }, 'detach failed during close');
+    if (!this.broken) {
+      for (const pid of this.attachedPids) {
+        try {
+          await this.send('-target-detach', [String(pid)], { timeoutMs: graceMs });
+          this.unwatchTarget(pid);
+        } catch (err) {
+          this.log.warn({ err, pid }, 'detach failed during close');
+        }
       }
     }
     this.exitRequested = true;
     // -gdb-exit's ^exit may be lost if gdb closes stdout first; the exit itself is what counts.
-    this.send('-gdb-exit', [], { timeoutMs: graceMs }).catch(() => undefined);
-    if (await this.exitedWithin(graceMs)) return this.exitInfo!;
-    this.log.warn('gdb did not exit after -gdb-exit; sending SIGTERM');
-    this.kill('SIGTERM');
-    if (await this.exitedWithin(graceMs)) return this.exitInfo!;
-    this.log.error('gdb ignored SIGTERM; sending SIGKILL');
-    this.kill('SIGKILL');
-    return this.exited;
+    if (!this.broken) this.send('-gdb-exit', [], { timeoutMs: graceMs }).catch(() => undefined);
+    return this.stopProcess(graceMs);
   }
 
   /** Sends a signal to gdb itself, not its supervisor (tests use SIGKILL to prove nothing hangs). */
@@ -291,6 +303,67 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     } catch {
       /* already gone */
     }
+  }
+
+  /**
+   * Waits `graceMs` for gdb to go by itself, then SIGTERMs it, then SIGKILLs it. Its children
+   * get the same signals: gdb blocked in a `shell` command acts on SIGTERM (detaching its
+   * inferiors) only once that child is gone, and a child left behind would be an orphan
+   * holding gdb's stdout open.
+   */
+  private stopProcess(graceMs: number): Promise<GdbExit> {
+    this.stopping ??= (async () => {
+      if (await this.exitedWithin(graceMs)) return this.exitInfo!;
+      this.log.warn('gdb did not exit within the grace period; sending SIGTERM');
+      this.signalGdbTree('SIGTERM');
+      if (await this.exitedWithin(graceMs)) return this.exitInfo!;
+      this.log.error('gdb ignored SIGTERM; sending SIGKILL');
+      this.signalGdbTree('SIGKILL');
+      return this.exited;
+    })();
+    return this.stopping;
+  }
+
+  private signalGdbTree(signal: NodeJS.Signals): void {
+    // Only while gdb is still our supervisor's child: once it is reaped its pid may be reused.
+    if (parentPid(this.pid) !== this.proc.pid) return;
+    const children = descendantPids(this.pid);
+    this.kill(signal);
+    for (const pid of children) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+    if (children.length > 0) this.log.warn({ signal, children }, "signalled gdb's child processes too");
+  }
+
+  /**
+   * gdb's stdout closed or writing its stdin failed: no reply can arrive any more. Rejects
+   * every pending command with MI_ERR_GDB_EXITED, refuses new ones, and makes sure the
+   * process goes (stdin EOF makes a gdb that still reads detach and quit; stopProcess does the rest).
+   */
+  private onPipeBroken(reason: string, err?: Error): void {
+    if (this.exitInfo || this.broken) return;
+    // A last line without its newline is still a complete record.
+    if (this.stdoutParts.length > 0) this.onLine(this.stdoutParts.join(''));
+    this.stdoutParts = [];
+    this.broken = reason;
+    this.rejectAllPending((p) => `gdb's pipe closed (${reason}) before answering ${p.name}`);
+    this.log[this.exitRequested ? 'debug' : 'warn']({ err, reason }, 'pipe to gdb closed');
+    this.emit('pipe-closed', reason);
+    if (!this.proc.stdin.destroyed) this.proc.stdin.end();
+    // During close() the exit was asked for and close() runs the fallback itself.
+    if (!this.exitRequested) void this.stopProcess(BROKEN_PIPE_GRACE_MS);
+  }
+
+  private rejectAllPending(message: (p: Pending) => string): void {
+    for (const p of this.pending.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      if (!p.abandoned) p.reject(p.site.attach(new MiError(MiErrorCode.GDB_EXITED, message(p), { command: p.line })));
+    }
+    this.pending.clear();
   }
 
   private async exitedWithin(ms: number): Promise<boolean> {
@@ -337,8 +410,13 @@ export class MiClient extends EventEmitter<MiClientEvents> {
       case 'console':
       case 'log':
       case 'target': {
-        const head = this.pending.values().next();
-        if (!head.done && rec.kind !== 'target') head.value[rec.kind].push(rec.text);
+        // Thread notices are unsolicited (see notices.ts): still a stream event, never output.
+        if (rec.kind === 'console' && isThreadNotice(rec.text)) {
+          this.log.trace({ notice: rec.text.trimEnd() }, 'thread notice');
+        } else if (rec.kind !== 'target') {
+          const head = this.pending.values().next();
+          if (!head.done) head.value[rec.kind].push(rec.text);
+        }
         this.emit('stream', rec);
         return;
       }
@@ -390,14 +468,8 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     this.stdoutParts = [];
     const info: GdbExit = { exitCode, signal, requested: this.exitRequested, attachedPids: this.attachedPids };
     this.exitInfo = info;
-    for (const p of this.pending.values()) {
-      if (p.timer) clearTimeout(p.timer);
-      if (!p.abandoned) {
-        const how = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
-        p.reject(p.site.attach(new MiError(MiErrorCode.GDB_EXITED, `gdb exited (${how}) before answering ${p.name}`, { command: p.line })));
-      }
-    }
-    this.pending.clear();
+    const how = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
+    this.rejectAllPending((p) => `gdb exited (${how}) before answering ${p.name}`);
     const level = info.requested ? 'debug' : 'warn';
     this.log[level]({ exitCode, signal, attachedPids: info.attachedPids }, 'gdb exited');
     this.emit('exit', info);

@@ -1,5 +1,5 @@
 // Spawning gdb: the only place that knows the command line and how a gdb process is reaped.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { MiError, MiErrorCode } from './errors.ts';
 import { MIN_GDB, parseGdbVersion, versionAtLeast, type GdbVersion } from './version.ts';
@@ -109,4 +109,55 @@ export function spawnGdb(gdbPath: string, watchFile: string, opts: GdbSpawnOptio
     env: { LC_ALL: 'C.UTF-8', TERM: 'dumb', MSTAT_WATCH: watchFile },
     extendEnv: true,
   });
+}
+
+/** The parent pid of `pid` from /proc, or undefined when it is gone (or a zombie). */
+export function parentPid(pid: number): number | undefined {
+  const stat = readStat(pid);
+  return stat && stat.state !== 'Z' ? stat.ppid : undefined;
+}
+
+/**
+ * Every live descendant of `pid` (children of gdb: `shell` commands and their children), a
+ * snapshot from /proc. Taken before gdb is killed: once it is gone they are re-parented and
+ * can no longer be told apart.
+ */
+export function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    const stat = readStat(Number(e));
+    if (!stat || stat.state === 'Z') continue;
+    const list = children.get(stat.ppid);
+    if (list) list.push(Number(e));
+    else children.set(stat.ppid, [Number(e)]);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+function readStat(pid: number): { state: string; ppid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid …": comm may contain spaces and parentheses, so split after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(rest[1]);
+  return rest[0] && Number.isSafeInteger(ppid) ? { state: rest[0], ppid } : undefined;
 }

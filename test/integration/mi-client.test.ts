@@ -13,7 +13,9 @@ import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground, targetDetach } from '../../bridge/mi/commands/target.ts';
 import { MiError } from '../../bridge/mi/errors.ts';
+import { descendantPids } from '../../bridge/mi/gdb-process.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
+import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { ensureRunning, resumeIfStopped } from '../../bridge/targets/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
@@ -156,6 +158,11 @@ t.test('gdb SIGKILLed mid-command: pending commands reject with MI_ERR_GDB_EXITE
   const slow = interpreterExecConsole(gdb, 'shell sleep 20', { timeoutMs: 30_000 });
   const slow2 = gdbShow(gdb, 'width', { timeoutMs: 30_000 });
   await sleep(200);
+  // The `sleep` outlives a SIGKILLed gdb (and holds its stdout open: the exit path must not
+  // wait for EOF); end it after the test so it is no orphan.
+  const shellChildren = descendantPids(gdb.pid);
+  t.ok(shellChildren.length > 0, 'gdb runs the shell command');
+  t.teardown(() => shellChildren.forEach((p) => isAlive(p) && process.kill(p, 'SIGKILL')));
   const t0 = Date.now();
   gdb.kill('SIGKILL');
   await t.rejects(slow, { code: 'MI_ERR_GDB_EXITED' });
@@ -194,6 +201,11 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
   const gdb = await openTestGdb(t);
   const executed: string[] = [];
   gdb.on('line-out', (l) => executed.push(l));
+  // Every result record, tokened or not: an injected command answers with one too.
+  const results: MiResultRecord[] = [];
+  gdb.on('record', (r) => {
+    if (r.kind === 'result') results.push(r);
+  });
 
   // A real file whose directory name contains every dangerous character loads correctly.
   const weird = mkdtempSync(join(tmpdir(), `mstat weird "dir" \\ ; $(x) 'q' é -gdb-exit `));
@@ -204,6 +216,14 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
   const info = await interpreterExecConsole(gdb, 'info files');
   t.ok(info.output.includes(copy), 'gdb loaded exactly the named file');
 
+  // Attached, so that an injected -target-detach or kill would show on the target.
+  await attachInBackground(gdb, target.pid);
+  // `attach PID &` answers a second, untokened ^running of its own; let it arrive before counting.
+  t.ok(await until(() => results.some((r) => r.token === undefined && r.class === 'running')), 'the background attach’s own ^running arrived');
+  const c1 = await readCounter(gdb);
+  const sentBefore = executed.length;
+  const resultsBefore = results.length;
+
   const payloads = [
     '1"\n-gdb-exit\n"',
     '1\n-target-detach',
@@ -211,6 +231,7 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
     '1\\" -gdb-exit',
     "'main.counter'\n-interpreter-exec console \"kill\"",
     '$(kill -9 ' + String(target.pid) + ')',
+    '1\n-interpreter-exec console "detach"',
   ];
   for (const p of payloads) {
     await dataEvaluateExpression(gdb, p).catch((e: unknown) => e);
@@ -220,8 +241,19 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
   await t.rejects(interpreterExecConsole(gdb, 'echo hi\nkill'), { code: 'MI_ERR_BAD_ARGUMENT' });
 
   t.equal(await gdbShow(gdb, 'width'), 'unlimited', 'gdb still alive and answering');
+  const c2 = await readCounter(gdb).catch((e: unknown) => e as Error);
+  // Anything injected would have answered with a result record of its own (untokened, or
+  // under a token we never sent), however it was parsed.
+  await sleep(200);
+  const sent = executed.length - sentBefore;
+  const answered = results.slice(resultsBefore);
+  t.equal(answered.length, sent, `one result record per command sent (${sent})`);
+  t.same(answered.map((r) => r.token), executed.slice(sentBefore).map((l) => /^(\d+)-/.exec(l)?.[1]), 'each one under the token of a command we sent, in order');
   t.notOk(gdb.isExited, 'gdb did not exit');
-  t.ok(isAlive(target.pid), 'target alive');
+  t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'target still traced by this gdb (no detach, no kill)');
+  t.same(gdb.attachedPids, [target.pid], 'gdb still reports the inferior');
+  t.ok(typeof c2 === 'bigint' && c2 > c1, `main.counter read through gdb still advances (${c1} → ${String(c2)})`);
+  t.ok((await progressOver(target, 200)) > 50, 'target still running');
   t.ok(executed.every((l) => !l.includes('\n')), 'every command went out as one line');
 });
 

@@ -1,9 +1,9 @@
 // Attaching, detaching and selecting targets. Local attach is the non-stop background form
 // (`attach PID &`), which stops no thread; `-target-attach` (which stops every thread) is
 // only for remote targets, followed at once by execContinueAll.
-import type { MiClient, SendOptions } from '../client.ts';
+import type { MiClient, MiReply, SendOptions } from '../client.ts';
 import { CliText, rawArg } from '../escape.ts';
-import { MiError, MiErrorCode } from '../errors.ts';
+import { CallSite, MiError, MiErrorCode } from '../errors.ts';
 import { interpreterExecConsole } from './console.ts';
 
 function checkPid(pid: number): number {
@@ -49,7 +49,23 @@ export type TargetKind = 'extended-remote' | 'remote' | 'core';
  * goes verbatim: absolute, one line, no surrounding blanks.
  */
 export async function targetSelect(c: MiClient, kind: TargetKind, param: string, opts?: SendOptions): Promise<void> {
+  const site = new CallSite(targetSelect);
   const ok = kind === 'core' ? /^\/.*\S$/.test(param) : /^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$/.test(param);
   if (!ok) throw new MiError(MiErrorCode.BAD_ARGUMENT, `-target-select ${kind}: bad parameter ${JSON.stringify(param)}`);
-  await c.send('-target-select', [rawArg(kind), CliText.of(param)], { timeoutMs: 30_000, ...opts });
+  const reply = await c.send('-target-select', [rawArg(kind), CliText.of(param)], { timeoutMs: 30_000, ...opts });
+  const err = targetSelectReplyError(kind, reply);
+  if (err) throw site.attach(err);
+}
+
+/**
+ * gdb 13 answers a successful `-target-select` with ^connected for every kind we use
+ * (remote, extended-remote and core alike: test/fixtures/mi/target-select.mi). Any other
+ * class means we are not connected to what we asked for (e.g. ^done from a command that
+ * did something else), so the caller must not go on to attach or read.
+ */
+export function targetSelectReplyError(kind: TargetKind, reply: MiReply): MiError | undefined {
+  if (reply.record.class === 'connected') return undefined;
+  return new MiError(MiErrorCode.BAD_REPLY, `-target-select ${kind}: expected ^connected, got ^${reply.record.class}`, {
+    context: { class: reply.record.class, results: reply.record.results },
+  });
 }

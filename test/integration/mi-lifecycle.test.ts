@@ -1,0 +1,155 @@
+// MiClient lifecycle edges against real gdb 13 and the memhog target: a pipe to gdb breaking
+// while the process is still there, and close()'s SIGTERM/SIGKILL fallback. No fake gdb:
+// each situation is produced by the real gdb (and its real supervisor shell).
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { silentLogger } from '../../bridge/log.ts';
+import { MiClient } from '../../bridge/mi/client.ts';
+import { interpreterExecConsole } from '../../bridge/mi/commands/console.ts';
+import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
+import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
+import { attachInBackground } from '../../bridge/mi/commands/target.ts';
+import { descendantPids, parentPid } from '../../bridge/mi/gdb-process.ts';
+import { openGdb } from '../../bridge/mi/open.ts';
+import { fixture, GoTarget } from '../support/go-targets.ts';
+import { isAlive, procStatus, sleep, until } from '../support/proc.ts';
+
+const build = fixture();
+
+async function startTarget(t: { teardown(fn: () => unknown): void }): Promise<GoTarget> {
+  const target = await GoTarget.start(build);
+  t.teardown(() => target.stop());
+  return target;
+}
+
+/** A gdb attached (non-stop, in the background) to a fresh target; killed in teardown whatever happens. */
+async function attachedGdb(t: { teardown(fn: () => unknown): void }): Promise<{ gdb: MiClient; target: GoTarget }> {
+  const target = await startTarget(t);
+  const gdb = await openGdb({ log: silentLogger(), timeoutMs: 60_000 });
+  t.teardown(async () => {
+    if (!gdb.isExited) await gdb.close({ graceMs: 1000 });
+    await gdb.exited;
+  });
+  await fileExecAndSymbols(gdb, `/proc/${target.pid}/exe`);
+  await attachInBackground(gdb, target.pid);
+  return { gdb, target };
+}
+
+async function progressOver(target: GoTarget, ms: number): Promise<number> {
+  const a = await target.nextHeartbeat();
+  await sleep(ms);
+  return (await target.nextHeartbeat()) - a;
+}
+
+function comm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `sleep` gdb's `shell` command started, once it runs. */
+async function shellSleepOf(gdb: MiClient): Promise<number> {
+  let pid: number | undefined;
+  await until(() => (pid = descendantPids(gdb.pid).find((p) => comm(p) === 'sleep')) !== undefined, 5000);
+  if (pid === undefined) throw new Error(`no sleep child of gdb ${gdb.pid}`);
+  return pid;
+}
+
+t.test('stdout closes while the process lingers: pending commands reject at once, not at the process exit', async (t) => {
+  // gdb is SIGKILLed with a target registered for its supervisor shell. The supervisor holds
+  // gdb's stdout too; once gdb is gone it drops it (exec >/dev/null) and then spends ≥ 0.5 s
+  // checking the target before it exits. So our stdout closes while the process we spawned
+  // is still running: exactly the window in which commands used to wait for the exit.
+  const { gdb, target } = await attachedGdb(t);
+  const supervisor = parentPid(gdb.pid);
+  t.ok(supervisor !== undefined && supervisor !== process.pid, `gdb runs under its supervisor (${supervisor})`);
+  let exitSeen = false;
+  void gdb.exited.then(() => (exitSeen = true));
+  // Busy in Python: a pending command that starts no child (a `shell` child would hold stdout open).
+  const busy = interpreterExecConsole(gdb, 'python import time; time.sleep(30)');
+  const busy2 = gdbShow(gdb, 'width');
+  await sleep(300);
+  const t0 = Date.now();
+  gdb.kill('SIGKILL');
+  const err = await busy.catch((e: unknown) => e);
+  const supervisorAliveAtReject = isAlive(supervisor!);
+  const exitSeenAtReject = exitSeen;
+  t.match(err, { code: 'MI_ERR_GDB_EXITED', message: /pipe closed/ }, 'the pending command rejects with the coded error');
+  await t.rejects(busy2, { code: 'MI_ERR_GDB_EXITED' }, 'every pending command does');
+  t.ok(supervisorAliveAtReject, 'it rejected while the spawned process was still running');
+  t.notOk(exitSeenAtReject, 'before the client saw the process exit');
+  t.ok(Date.now() - t0 < 2000, `promptly (${Date.now() - t0} ms)`);
+  t.ok(gdb.isExited, 'the client reports itself unusable');
+  await t.rejects(gdbShow(gdb, 'width'), { code: 'MI_ERR_GDB_EXITED' }, 'a later command fails at once');
+  const exit = await gdb.exited;
+  t.equal(exit.signal, 'SIGKILL', 'the process exit is still reported');
+  t.same(exit.attachedPids, [target.pid]);
+  t.notOk(isAlive(supervisor!), 'supervisor reaped');
+  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.ok((await progressOver(target, 200)) > 50, 'target running');
+});
+
+t.test('stdin breaks while gdb lives on: pending commands reject at once, the client reaps gdb', async (t) => {
+  // gdb itself swaps its stdin for /dev/null (Python os.dup2) and stays busy: it was the only
+  // reader of our pipe, so our next write fails with EPIPE while gdb is still alive.
+  const { gdb, target } = await attachedGdb(t);
+  const gdbPid = gdb.pid;
+  const busy = interpreterExecConsole(gdb, 'python import os, time; os.dup2(os.open("/dev/null", os.O_RDONLY), 0); time.sleep(30)');
+  busy.catch(() => undefined);
+  await sleep(500);
+  const t0 = Date.now();
+  const next = gdbShow(gdb, 'width');
+  await t.rejects(next, { code: 'MI_ERR_GDB_EXITED', message: /pipe closed \(writing to gdb failed \(EPIPE\)\)/ }, 'the command that hit the broken pipe rejects');
+  await t.rejects(busy, { code: 'MI_ERR_GDB_EXITED' }, 'so does the one gdb is busy with');
+  t.ok(Date.now() - t0 < 2000, `promptly (${Date.now() - t0} ms), not at the 60 s timeout`);
+  t.ok(isAlive(gdbPid), 'gdb was still alive when they rejected');
+  t.ok(gdb.isExited, 'the client reports itself unusable');
+  await t.rejects(gdbShow(gdb, 'width'), { code: 'MI_ERR_GDB_EXITED' }, 'a later command fails at once');
+  // Nothing can make it read again: the client SIGTERMs, then SIGKILLs it after its grace periods.
+  const exit = await gdb.exited;
+  t.comment(`gdb went after ${Date.now() - t0} ms (${exit.signal ?? `exit code ${exit.exitCode}`})`);
+  t.notOk(isAlive(gdbPid), 'gdb reaped');
+  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
+  t.ok((await progressOver(target, 200)) > 50, 'target running');
+});
+
+t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, detaches and is reaped', async (t) => {
+  const { gdb, target } = await attachedGdb(t);
+  const busy = interpreterExecConsole(gdb, 'shell sleep 30', { timeoutMs: 60_000 });
+  busy.catch(() => undefined);
+  const sleepPid = await shellSleepOf(gdb);
+  const gdbPid = gdb.pid;
+  const t0 = Date.now();
+  // Neither the detach nor -gdb-exit is read while `shell` runs.
+  const exit = await gdb.close({ graceMs: 500 });
+  const took = Date.now() - t0;
+  t.ok(took < 5000, `close returned in ${took} ms, long before the 30 s sleep`);
+  t.ok(exit.requested, 'an exit we asked for');
+  t.notOk(isAlive(gdbPid), 'gdb reaped');
+  t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
+  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.ok((await progressOver(target, 200)) > 50, 'target running');
+});
+
+t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child and reaped', async (t) => {
+  const { gdb, target } = await attachedGdb(t);
+  // The shell and its sleep ignore SIGTERM, so gdb stays blocked waiting for them.
+  const busy = interpreterExecConsole(gdb, "shell trap '' TERM; sleep 30", { timeoutMs: 60_000 });
+  busy.catch(() => undefined);
+  const sleepPid = await shellSleepOf(gdb);
+  const gdbPid = gdb.pid;
+  const t0 = Date.now();
+  const exit = await gdb.close({ graceMs: 500 });
+  const took = Date.now() - t0;
+  t.ok(took < 5000, `close returned in ${took} ms`);
+  t.equal(exit.signal, 'SIGKILL', 'the last resort was needed');
+  await t.rejects(busy, { code: 'MI_ERR_GDB_EXITED' }, 'the busy command rejects with the coded error');
+  t.notOk(isAlive(gdbPid), 'gdb reaped');
+  t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
+  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'kernel detached the target');
+  t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
+  t.ok((await progressOver(target, 200)) > 50, 'target running');
+});
