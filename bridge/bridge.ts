@@ -17,8 +17,10 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
     log: log.child({ component: 'targets' }),
     lingerMs: cfg.lingerMs,
     allowPids: cfg.allowPids,
+    allowExes: cfg.allowExes,
     sameUid: cfg.sameUid,
-    cacheDir: opts.cacheDir,
+    cacheDir: opts.cacheDir ?? cfg.cacheDir,
+    gdbPath: cfg.gdbPath,
     access: { sshConfig: cfg.sshConfig },
   });
   const http = createHttpServer(cfg, manager, log.child({ component: 'server' }));

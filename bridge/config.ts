@@ -1,34 +1,71 @@
-// Bridge configuration from flags and environment, validated once into a frozen Config.
-import { accessSync, constants, statSync } from 'node:fs';
+// Bridge configuration from flags and environment (flag > env > default), validated once
+// into a frozen Config. Every option has both; OPTIONS is the one list --help is made from.
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log.ts';
 
+interface OptionSpec {
+  /** the flag without its leading `--` */
+  flag: string;
+  /** the environment variable read when the flag is absent */
+  env: string;
+  /** the value's placeholder; absent for a switch */
+  arg?: string;
+  help: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { flag: 'listen', env: 'MSTAT_LISTEN', arg: 'HOST:PORT', help: 'address to bind (default 127.0.0.1:7070); anything but loopback requires --token' },
+  { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters' },
+  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PIDS', help: 'comma-separated PIDs kept attached for /metrics scraping' },
+  { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', arg: 'MS', help: 'sampling interval of scrape-attached targets (default 5000)' },
+  { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', arg: 'PIDS', help: 'only these local PIDs may be read (comma-separated)' },
+  { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', arg: 'PATHS', help: 'only local processes running one of these executables may be read (comma-separated; symlinks resolved)' },
+  { flag: 'same-uid', env: 'MSTAT_SAME_UID', help: "only local processes (and core files) of the bridge's own uid may be read (env: 1/true/yes or 0/false/no)" },
+  { flag: 'max-subscriptions', env: 'MSTAT_MAX_SUBSCRIPTIONS', arg: 'N', help: 'subscriptions one connection may hold (default 64)' },
+  { flag: 'max-buffered-bytes', env: 'MSTAT_MAX_BUFFERED_BYTES', arg: 'BYTES', help: 'unsent bytes above which a client gets samples dropped, latest wins (default 1048576); 4x this closes its connection' },
+  { flag: 'linger', env: 'MSTAT_LINGER', arg: 'MS', help: 'how long a target stays attached after its last subscriber left (default 2000)' },
+  { flag: 'heartbeat', env: 'MSTAT_HEARTBEAT', arg: 'MS', help: 'ping interval; a client that misses a round is dropped (default 15000)' },
+  { flag: 'ssh-config', env: 'MSTAT_SSH_CONFIG', arg: 'FILE', help: 'ssh client config for remote targets ({"ssh":"host","pid":N}); default: ~/.ssh/config' },
+  { flag: 'ssh-program', env: 'MSTAT_SSH', arg: 'PATH', help: 'the ssh client to run (default: ssh on PATH)' },
+  { flag: 'gdb', env: 'MSTAT_GDB', arg: 'PATH', help: 'the gdb to run (default: gdb on PATH)' },
+  { flag: 'cache-dir', env: 'MSTAT_CACHE_DIR', arg: 'DIR', help: 'where decoder layouts are cached (default $XDG_CACHE_HOME/mstat-bridge or ~/.cache/mstat-bridge)' },
+  { flag: 'log-level', env: 'MSTAT_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default info)` },
+];
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
+}
+
+const COL = 26;
+const optionHelp = OPTIONS.map((o) => {
+  const head = `  --${o.flag}${o.arg ? ` ${o.arg}` : ''}`;
+  // The variable's name never breaks away from its "env" (U+00A0 until wrapped).
+  const body = wrap(`${o.help}; env\u00a0${o.env}`, 92 - COL).map((l) => l.replace('\u00a0', ' '));
+  const first = head.length < COL ? head.padEnd(COL) + body[0] : `${head}\n${' '.repeat(COL)}${body[0]}`;
+  return [first, ...body.slice(1).map((l) => ' '.repeat(COL) + l)].join('\n');
+}).join('\n');
+
 export const USAGE = `usage: mstat-bridge [options]
 
 Serves exact Go runtime.MemStats of local processes (over ssh, remote ones; and core
 files), read from outside through gdb: the live dashboard at /, WebSocket /v1/ws,
-Prometheus /metrics, /healthz.
+Prometheus /metrics, /healthz. Every option can also be set by its environment variable;
+a flag wins over the variable.
 
-  --listen HOST:PORT     address to bind (default 127.0.0.1:7070; env MSTAT_LISTEN).
-                         Anything but loopback requires --token.
-  --token TOKEN          required from clients (Authorization: Bearer, or ?token= for
-                         browsers) and on /metrics (env MSTAT_TOKEN)
-  --scrape-attach PIDS   comma-separated PIDs kept attached for /metrics scraping
-                         (env MSTAT_SCRAPE_ATTACH)
-  --scrape-interval MS   sampling interval of scrape-attached targets (default 5000)
-  --allow-pids PIDS      only these PIDs may be read (env MSTAT_ALLOW_PIDS)
-  --same-uid             only processes of the bridge's own uid may be read
-  --ssh-config FILE      ssh client config for remote targets ({"ssh":"host","pid":N});
-                         default: the user's ~/.ssh/config (env MSTAT_SSH_CONFIG)
-  --log-level LEVEL      ${LOG_LEVELS.join('|')} (default info; env MSTAT_LOG_LEVEL)
-  --help                 this text`;
-
-const PidList = z
-  .string()
-  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of PIDs')
-  .transform((s) => s.split(',').map((x) => Number(x.trim())));
+${optionHelp}
+  --help, -h              this text`;
 
 export const ConfigSchema = z
   .object({
@@ -36,19 +73,27 @@ export const ConfigSchema = z
     port: z.number().int().min(0).max(65535),
     token: z.string().min(8, 'a token needs at least 8 characters').optional(),
     scrapeAttach: z.array(z.number().int().positive()).default([]),
-    scrapeIntervalMs: z.number().int().min(10).default(5000),
+    scrapeIntervalMs: z.number().int().min(10).max(3_600_000).default(5000),
     allowPids: z.array(z.number().int().positive()).optional(),
+    /** real paths of the executables local targets may run */
+    allowExes: z.array(z.string().startsWith('/')).optional(),
     sameUid: z.boolean().default(false),
     /** ssh client config file (-F) for remote targets; undefined: ssh's own defaults */
     sshConfig: z.string().min(1).optional(),
+    /** the ssh client; undefined: $MSTAT_SSH or ssh on PATH */
+    sshProgram: z.string().min(1).optional(),
+    /** the gdb to run; undefined: $MSTAT_GDB or gdb on PATH */
+    gdbPath: z.string().min(1).optional(),
+    /** layout cache directory; undefined: $MSTAT_CACHE_DIR or the XDG default */
+    cacheDir: z.string().min(1).optional(),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** subscriptions one connection may hold */
-    maxSubscriptions: z.number().int().positive().default(64),
+    maxSubscriptions: z.number().int().min(1).max(100_000).default(64),
     /** a subscriber whose socket buffers more than this gets samples dropped (latest wins) */
-    maxBufferedBytes: z.number().int().positive().default(1 << 20),
+    maxBufferedBytes: z.number().int().min(1024).max(1 << 30).default(1 << 20),
     /** how long a target stays attached after its last subscriber left */
-    lingerMs: z.number().int().min(0).default(2000),
-    heartbeatMs: z.number().int().positive().default(15_000),
+    lingerMs: z.number().int().min(0).max(3_600_000).default(2000),
+    heartbeatMs: z.number().int().min(100).max(3_600_000).default(15_000),
   })
   .refine((c) => c.token !== undefined || isLoopback(c.host), {
     message: 'binding to a non-loopback address requires --token (or MSTAT_TOKEN)',
@@ -59,59 +104,173 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function splitListen(s: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(s.trim());
-  if (!m) throw new TypeError(`--listen must be HOST:PORT, got '${s}'`);
+/** A value and where it came from (`--flag` or `ENV_VAR`), for error messages. */
+interface Raw {
+  value: string;
+  source: string;
+}
+
+const bad = (r: Raw, what: string): TypeError => new TypeError(`${r.source} must be ${what} (got '${r.value}')`);
+
+function integer(r: Raw, min: number, max: number): number {
+  if (!/^\d{1,10}$/.test(r.value.trim())) throw bad(r, `an integer from ${min} to ${max}`);
+  const n = Number(r.value.trim());
+  if (n < min || n > max) throw bad(r, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function pidList(r: Raw): number[] {
+  if (!/^\s*\d{1,10}(\s*,\s*\d{1,10})*\s*$/.test(r.value)) throw bad(r, 'a comma-separated list of PIDs');
+  const pids = r.value.split(',').map((x) => Number(x.trim()));
+  if (pids.some((p) => p < 1 || p > 0x3fffffff)) throw bad(r, 'a comma-separated list of PIDs');
+  return pids;
+}
+
+/** Executables by real path (how /proc/PID/exe names them); each must exist now. */
+function exeList(r: Raw): string[] {
+  const parts = r.value.split(',').map((x) => x.trim());
+  if (parts.some((p) => p === '')) throw bad(r, 'a comma-separated list of executable paths');
+  return parts.map((p) => {
+    let real: string;
+    try {
+      real = realpathSync(resolve(p));
+    } catch {
+      throw new TypeError(`${r.source}: ${p}: no such file`);
+    }
+    if (!statSync(real).isFile()) throw new TypeError(`${r.source}: ${p}: not a regular file`);
+    return real;
+  });
+}
+
+function boolean(r: Raw): boolean {
+  const v = r.value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw bad(r, '1/true/yes/on or 0/false/no/off');
+}
+
+function listen(r: Raw): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(r.value.trim());
+  if (!m || Number(m[2]) > 65535) throw bad(r, 'HOST:PORT');
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
 /** The ssh config file as an absolute path; a missing file is a usage error, not a later ssh failure. */
-function sshConfigPath(file: string | undefined): string | undefined {
-  if (file === undefined || file === '') return undefined;
-  const abs = resolve(file);
+function readableFile(r: Raw): string {
+  const abs = resolve(r.value);
   try {
     if (!statSync(abs).isFile()) throw new Error('not a file');
     accessSync(abs, constants.R_OK);
   } catch {
-    throw new TypeError(`--ssh-config ${file}: not a readable file`);
+    throw new TypeError(`${r.source} ${r.value}: not a readable file`);
   }
   return abs;
 }
 
-/** Parses argv + env. Throws TypeError with a one-line message on bad input; `help` → undefined. */
+/** A program: a bare name is looked up on PATH when run; a path must be an executable file now. */
+function program(r: Raw): string {
+  const v = r.value;
+  if (!v.includes('/')) {
+    if (!/^[A-Za-z0-9._+-]+$/.test(v) || v.startsWith('-')) throw bad(r, 'a program name or path');
+    return v;
+  }
+  const abs = resolve(v);
+  try {
+    if (!statSync(abs).isFile()) throw new Error('not a file');
+    accessSync(abs, constants.X_OK);
+  } catch {
+    throw new TypeError(`${r.source} ${v}: not an executable file`);
+  }
+  return abs;
+}
+
+/** A directory that exists, or that the layout cache will create. */
+function directory(r: Raw): string {
+  const abs = resolve(r.value);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    return abs;
+  }
+  if (!st.isDirectory()) throw new TypeError(`${r.source} ${r.value}: not a directory`);
+  return abs;
+}
+
+/** The first line of node's parseArgs errors, without its advice about positionals. */
+function argvError(err: unknown): TypeError {
+  const msg = (err as Error).message.split('\n', 1)[0]!.replace(/\. To specify a positional argument.*$/, '');
+  const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
+  return new TypeError(ambiguous ? `${ambiguous[1]}: a value starting with '-' must be written ${ambiguous[1]}=VALUE` : msg);
+}
+
+/**
+ * Parses argv + env (flag > env > default). Throws TypeError with a one-line message naming
+ * the flag or variable on bad input; `--help` → undefined.
+ */
 export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Config | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      listen: { type: 'string' },
-      token: { type: 'string' },
-      'scrape-attach': { type: 'string' },
-      'scrape-interval': { type: 'string' },
-      'allow-pids': { type: 'string' },
-      'same-uid': { type: 'boolean' },
-      'ssh-config': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.arg ? ('string' as const) : ('boolean' as const) }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw argvError(err);
+  }
   if (values.help) return undefined;
-  const { host, port } = splitListen(values.listen ?? env.MSTAT_LISTEN ?? '127.0.0.1:7070');
-  const list = (s: string | undefined): number[] | undefined => (s === undefined || s === '' ? undefined : PidList.parse(s));
-  const r = ConfigSchema.safeParse({
+
+  /** The flag's value, else the variable's (an empty variable counts as unset). */
+  const raw = (flag: string): Raw | undefined => {
+    const spec = OPTIONS.find((o) => o.flag === flag)!;
+    const v = values[flag];
+    if (typeof v === 'string') return { value: v, source: `--${flag}` };
+    const e = env[spec.env];
+    return e === undefined || e === '' ? undefined : { value: e, source: spec.env };
+  };
+  const opt = <T>(flag: string, parse: (r: Raw) => T): T | undefined => {
+    const r = raw(flag);
+    return r === undefined ? undefined : parse(r);
+  };
+
+  const { host, port } = opt('listen', listen) ?? { host: '127.0.0.1', port: 7070 };
+  const token = opt('token', (r) => {
+    if (r.value.length < 8) throw new TypeError(`${r.source}: a token needs at least 8 characters`);
+    return r.value;
+  });
+  const logLevel = opt('log-level', (r) => {
+    if (!(LOG_LEVELS as readonly string[]).includes(r.value)) throw bad(r, `one of ${LOG_LEVELS.join(', ')}`);
+    return r.value as (typeof LOG_LEVELS)[number];
+  });
+  const input: z.input<typeof ConfigSchema> = {
     host,
     port,
-    token: values.token ?? env.MSTAT_TOKEN ?? undefined,
-    scrapeAttach: list(values['scrape-attach'] ?? env.MSTAT_SCRAPE_ATTACH) ?? [],
-    scrapeIntervalMs: values['scrape-interval'] === undefined ? undefined : Number(values['scrape-interval']),
-    allowPids: list(values['allow-pids'] ?? env.MSTAT_ALLOW_PIDS),
-    sameUid: values['same-uid'] ?? false,
-    sshConfig: sshConfigPath(values['ssh-config'] ?? env.MSTAT_SSH_CONFIG),
-    logLevel: values['log-level'] ?? env.MSTAT_LOG_LEVEL ?? 'info',
-  });
+    token,
+    scrapeAttach: opt('scrape-attach', pidList) ?? [],
+    scrapeIntervalMs: opt('scrape-interval', (r) => integer(r, 10, 3_600_000)),
+    allowPids: opt('allow-pids', pidList),
+    allowExes: opt('allow-exes', exeList),
+    sameUid: values['same-uid'] === true ? true : (opt('same-uid', boolean) ?? false),
+    sshConfig: opt('ssh-config', readableFile),
+    sshProgram: opt('ssh-program', program),
+    gdbPath: opt('gdb', program),
+    cacheDir: opt('cache-dir', directory),
+    logLevel,
+    maxSubscriptions: opt('max-subscriptions', (r) => integer(r, 1, 100_000)),
+    maxBufferedBytes: opt('max-buffered-bytes', (r) => integer(r, 1024, 1 << 30)),
+    lingerMs: opt('linger', (r) => integer(r, 0, 3_600_000)),
+    heartbeatMs: opt('heartbeat', (r) => integer(r, 100, 3_600_000)),
+  };
+  const r = ConfigSchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new TypeError(`${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
   }
   return Object.freeze(r.data);
 }
+

@@ -8,13 +8,15 @@ let cfg;
 try {
   cfg = configFromArgs(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`mstat-bridge: ${(err as Error).message}\n${USAGE}\n`);
+  process.stderr.write(`mstat-bridge: ${(err as Error).message} (see mstat-bridge --help)\n`);
   process.exit(2);
 }
 if (!cfg) {
   process.stdout.write(USAGE + '\n');
   process.exit(0);
 }
+// The remote layer runs the ssh client named by $MSTAT_SSH; --ssh-program hands its value over that way.
+if (cfg.sshProgram !== undefined) process.env.MSTAT_SSH = cfg.sshProgram;
 
 const log = createRootLogger({ level: cfg.logLevel, name: 'mstat-bridge', destination: 'stdout' });
 const bridge = await startBridge(cfg, log).catch((err: unknown) => {

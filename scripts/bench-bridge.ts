@@ -1054,9 +1054,8 @@ async function slowdownRep(b: BridgeProc, h: Hog, seconds: number, out: SlowRow[
   await sleep(300);
   out.push({ cond: 'none', w: await targetWindow(h, seconds), pauseNs: [], samplesPerSec: NaN });
   // 'idle': attached through the bridge (one sample, then one an hour): the cost of being traced.
-  // It runs last: a subscriber joining a session whose pending timer is an hour away gets no
-  // sample until then (TargetSession.schedule keeps the later timer), so nothing may follow it
-  // in the same session.
+  // Its pending hour-long timer would not delay a later subscriber: TargetSession.schedule
+  // re-arms the timer whenever a new subscriber is due sooner.
   for (const cond of ['live', 'consistent', 'idle'] as const) {
     const mode: Mode = cond === 'idle' ? 'live' : cond;
     const s = await subscribeOne(b, h, `slow-${cond}`, cond === 'idle' ? 3_600_000 : 100, mode);

@@ -12,6 +12,15 @@ import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-m
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { rates, sampleFrame } from './sample-message.ts';
 
+/** Unsent bytes, in units of maxBufferedBytes, at which a connection is terminated. */
+const HARD_CAP_FACTOR = 4;
+
+/** Messages may quote client input (an unknown key, a path): control characters are escaped, length bounded. */
+function oneLine(s: string): string {
+  const t = s.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return t.length > 500 ? `${t.slice(0, 499)}…` : t;
+}
+
 interface Subscription {
   unsubscribe: (() => void) | undefined;
   seq: number;
@@ -40,13 +49,25 @@ export class Connection {
   }
 
   private send(msg: ServerMessage): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.readyState !== this.ws.OPEN || this.overflowing()) return;
     this.ws.send(JSON.stringify(z.encode(ServerMessageSchema, msg)));
   }
 
-  /** An error about a request, with its stable wire code. */
+  /**
+   * Replies (errors, pongs, listings) cannot be dropped like samples; a peer that keeps
+   * sending but never reads would make them buffer without end. Past a hard cap it is cut off.
+   */
+  private overflowing(): boolean {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered <= HARD_CAP_FACTOR * this.cfg.maxBufferedBytes) return false;
+    this.log.warn({ bufferedAmount: buffered, limit: HARD_CAP_FACTOR * this.cfg.maxBufferedBytes }, 'client does not read its replies; connection terminated');
+    this.ws.terminate();
+    return true;
+  }
+
+  /** An error about a request, with its stable wire code and a one-line message. */
   private error(e: { code: ErrorCode; message: string }, id?: string): void {
-    this.send({ type: 'error', code: e.code, message: e.message, ...(id === undefined ? {} : { id }) });
+    this.send({ type: 'error', code: e.code, message: oneLine(e.message), ...(id === undefined ? {} : { id }) });
   }
 
   private errorFrom(err: unknown, id?: string): void {
@@ -54,6 +75,8 @@ export class Connection {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
+    // Frames still queued from a peer we cut off (or that is leaving) are not answered.
+    if (this.ws.readyState !== this.ws.OPEN || this.overflowing()) return;
     if (isBinary) return this.error({ code: 'BAD_REQUEST', message: 'binary frames are not part of the protocol; send JSON text' });
     let json: unknown;
     try {

@@ -1,87 +1,93 @@
 // All targets the bridge reads, one TargetSession (one gdb) each, shared by subscribers.
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
-import { BridgeError } from '../errors.ts';
-import { targetKey, type TargetListing, type TargetRef } from '../../protocol/target.ts';
+import { BridgeError, isBridgeError } from '../errors.ts';
+import { GoError, GoErrorCode } from '../go/errors.ts';
+import { targetKey, type TargetInfo, type TargetListing, type TargetRef } from '../../protocol/target.ts';
 import { accessFor, type AccessOptions } from './access-for.ts';
-import { TargetSession, type Subscriber } from './session.ts';
+import { ReadPolicy, type PolicyFacts, type PolicyOptions } from './policy.ts';
+import { SESSION_CLOSED, TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
 import { listRemoteGoProcesses } from '../remote/remote-list.ts';
 
-export interface ManagerOptions {
+export interface ManagerOptions extends PolicyOptions {
   log: Logger;
   lingerMs: number;
-  allowPids?: readonly number[] | undefined;
-  sameUid: boolean;
   cacheDir?: string | undefined;
+  /** the gdb to run (undefined: $MSTAT_GDB or gdb on PATH) */
+  gdbPath?: string | undefined;
   /** how remote targets are reached (ssh config file) */
   access?: AccessOptions;
+  /** for tests: what the policy reads about processes */
+  policyFacts?: PolicyFacts;
 }
 
-function uidOf(pid: number): number | undefined {
-  try {
-    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** How often a subscribe starts over when its session closed under it (it cannot keep happening). */
+const MAX_SESSION_ATTEMPTS = 3;
 
 export class TargetManager {
   private readonly sessions = new Map<string, TargetSession>();
+  private readonly policy: ReadPolicy;
   private closing = false;
 
-  constructor(private readonly opts: ManagerOptions) {}
-
-  /** The bridge's policy: allow-list and same-uid. Throws a coded error. */
-  private checkPolicy(ref: TargetRef): void {
-    if ('pid' in ref && !('ssh' in ref)) return this.checkLocal(ref.pid);
-    // A bridge restricted to some local PIDs reads nothing else.
-    if (this.opts.allowPids) throw new BridgeError('BRIDGE_ERR_POLICY', `this bridge only reads the local PIDs of its --allow-pids list`);
+  constructor(private readonly opts: ManagerOptions) {
+    this.policy = new ReadPolicy(opts, opts.policyFacts);
   }
 
-  private checkLocal(pid: number): void {
-    if (this.opts.allowPids && !this.opts.allowPids.includes(pid)) {
-      throw new BridgeError('BRIDGE_ERR_POLICY', `PID ${pid} is not in this bridge's --allow-pids list`);
-    }
-    if (this.opts.sameUid) {
-      const uid = uidOf(pid);
-      if (uid !== undefined && uid !== process.getuid?.()) throw new BridgeError('BRIDGE_ERR_POLICY', `PID ${pid} belongs to another user (the bridge runs with --same-uid)`);
-    }
-  }
-
-  private session(ref: TargetRef): TargetSession {
+  /**
+   * The live session of a target, made if needed. A session that is still detaching (its
+   * linger ran out, its attach failed, its target exited) is let finish first: a new
+   * subscriber gets a fresh attach, never a session on its way out.
+   */
+  private async session(ref: TargetRef): Promise<TargetSession> {
     const key = targetKey(ref);
-    let s = this.sessions.get(key);
-    if (!s) {
-      const log = this.opts.log.child({ target: key });
-      const created: TargetSession = new TargetSession({
-        ref,
-        access: () => accessFor(ref, { ...this.opts.access, log }),
-        log,
-        lingerMs: this.opts.lingerMs,
-        cacheDir: this.opts.cacheDir,
-        onClosed: () => {
-          if (this.sessions.get(key) === created) this.sessions.delete(key);
-        },
-      });
-      s = created;
-      this.sessions.set(key, s);
+    for (let s = this.sessions.get(key); s; s = this.sessions.get(key)) {
+      if (!s.isClosing) return s;
+      await s.close();
+      if (this.sessions.get(key) === s) this.sessions.delete(key);
     }
-    return s;
+    const log = this.opts.log.child({ target: key });
+    const created: TargetSession = new TargetSession({
+      ref,
+      access: () => accessFor(ref, { ...this.opts.access, log }),
+      log,
+      lingerMs: this.opts.lingerMs,
+      cacheDir: this.opts.cacheDir,
+      gdbPath: this.opts.gdbPath,
+      onClosed: () => {
+        if (this.sessions.get(key) === created) this.sessions.delete(key);
+      },
+    });
+    this.sessions.set(key, created);
+    return created;
+  }
+
+  private shuttingDown(): BridgeError {
+    return new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
   }
 
   /** Attaches if needed and adds the subscriber. Resolves with the target info and an unsubscribe. */
-  async subscribe(ref: TargetRef, sub: Subscriber) {
-    if (this.closing) throw new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
-    this.checkPolicy(ref);
-    const s = this.session(ref);
-    try {
-      const info = await s.open();
-      return { info, unsubscribe: s.add(sub) };
-    } catch (err) {
-      if (s.subscriberCount === 0) await s.close();
-      throw err;
+  async subscribe(ref: TargetRef, sub: Subscriber): Promise<{ info: TargetInfo; unsubscribe: () => void }> {
+    if (this.closing) throw this.shuttingDown();
+    this.policy.check(ref);
+    for (let attempt = 1; ; attempt++) {
+      const s = await this.session(ref);
+      if (this.closing) {
+        if (s.subscriberCount === 0) await s.close();
+        throw this.shuttingDown();
+      }
+      let info: TargetInfo;
+      try {
+        info = await s.open();
+      } catch (err) {
+        // Closed between session() and open(): start over on a fresh session.
+        if (isBridgeError(err) && err.code === SESSION_CLOSED && !this.closing && attempt < MAX_SESSION_ATTEMPTS) continue;
+        if (s.subscriberCount === 0) await s.close();
+        throw err;
+      }
+      if (!s.isClosing) return { info, unsubscribe: s.add(sub) };
+      // Closed while we attached (shutdown, or the target exited meanwhile): start over.
+      if (this.closing) throw this.shuttingDown();
+      if (attempt >= MAX_SESSION_ATTEMPTS) throw new GoError(GoErrorCode.TARGET_EXITED, `target ${s.key} went away while attaching`);
     }
   }
 
@@ -109,11 +115,17 @@ export class TargetManager {
   async listTargets(opts: { ssh?: string | undefined } = {}): Promise<TargetListing[]> {
     if (opts.ssh !== undefined) return this.listRemote(opts.ssh);
     const list = await listGoProcesses({ self: process.pid });
-    return list.map((t) => ({ ...t, attached: this.sessions.has(`pid:${t.pid}`) }));
+    return list.map((t) => {
+      const attached = this.sessions.has(`pid:${t.pid}`);
+      // What the policy refuses is not attachable through this bridge, whatever ptrace would allow.
+      const refused = this.policy.refusal(t.pid);
+      if (refused === undefined) return { ...t, attached };
+      return { pid: t.pid, exe: t.exe, ...(t.goVersion === undefined ? {} : { goVersion: t.goVersion }), attachable: false, reason: refused, attached };
+    });
   }
 
   private async listRemote(ssh: string): Promise<TargetListing[]> {
-    if (this.opts.allowPids) throw new BridgeError('BRIDGE_ERR_POLICY', `this bridge only reads the local PIDs of its --allow-pids list`);
+    this.policy.checkRemote();
     const keyOf = (pid: number): string => targetKey({ ssh, pid });
     const own = new Set<number>();
     for (const s of this.sessions.values()) if ('ssh' in s.ref && s.ref.ssh === ssh) own.add(s.ref.pid);

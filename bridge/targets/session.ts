@@ -7,6 +7,10 @@ import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 import { TargetReader, type Sample, type SampleMode } from '../go/target.ts';
 import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/target.ts';
+import { BridgeError } from '../errors.ts';
+
+/** open() on a session that is closing; never reaches a client (the manager starts over). */
+export const SESSION_CLOSED = 'BRIDGE_ERR_SESSION_CLOSED';
 
 export interface Subscriber {
   intervalMs: number;
@@ -29,8 +33,10 @@ export interface SessionOptions {
   access: () => TargetAccess;
   log: Logger;
   lingerMs: number;
-  /** for tests: where layouts are cached */
+  /** where layouts are cached (undefined: $MSTAT_CACHE_DIR or the XDG default) */
   cacheDir?: string | undefined;
+  /** the gdb to run (undefined: $MSTAT_GDB or gdb on PATH) */
+  gdbPath?: string | undefined;
   onClosed(): void;
 }
 
@@ -48,6 +54,8 @@ export class TargetSession {
   private timer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** the detach in flight or done, once close() was called */
+  private closing: Promise<void> | undefined;
   private restarts = 0;
   private sampling = false;
   /** the most recent sample, for /metrics */
@@ -66,13 +74,27 @@ export class TargetSession {
     return this.subs.size;
   }
 
-  /** Opens (attaches) if needed. Rejects with the attach error; the session is then unusable. */
+  /**
+   * close() has been called: the session detaches (or has detached) and takes nobody new. The
+   * manager waits for it and makes a fresh session for a new subscriber.
+   */
+  get isClosing(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Opens (attaches) if needed. Rejects with the attach error; the session is then unusable.
+   * A closing session rejects with BRIDGE_ERR_SESSION_CLOSED (the manager retries on a fresh one).
+   */
   async open(): Promise<TargetInfo> {
-    if (this.closed) throw new GoError(GoErrorCode.TARGET_EXITED, `target ${this.key} session is closed`);
+    if (this.closed) throw new BridgeError(SESSION_CLOSED, `target ${this.key} session is closed`);
+    // A subscriber is on its way: a pending linger must not detach under it.
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     if (!this.target) {
       if (!this.opening) {
         this.access = this.opts.access();
-        this.opening = TargetReader.open(this.access, { log: this.opts.log, cacheDir: this.opts.cacheDir });
+        this.opening = TargetReader.open(this.access, { log: this.opts.log, cacheDir: this.opts.cacheDir, gdbPath: this.opts.gdbPath });
       }
       try {
         this.target = await this.opening;
@@ -93,8 +115,9 @@ export class TargetSession {
   }
 
   private remove(s: SubState): void {
-    this.subs.delete(s);
+    if (!this.subs.delete(s)) return; // unsubscribed twice
     if (this.subs.size === 0 && !this.closed) {
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
       this.lingerTimer = setTimeout(() => void this.close(), this.opts.lingerMs);
       this.lingerTimer.unref();
     }
@@ -185,9 +208,12 @@ export class TargetSession {
     this.restarts++;
   }
 
-  /** Detaches (the target keeps running) and stops sampling. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Detaches (the target keeps running) and stops sampling; every caller gets the same detach. */
+  close(): Promise<void> {
+    return (this.closing ??= this.detach());
+  }
+
+  private async detach(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);

@@ -1,8 +1,8 @@
-// Bridge features beyond the basic stream: backpressure, list-targets, /healthz, /metrics
-// with --scrape-attach, the PID policy.
+// Bridge features beyond the basic stream: backpressure (and the hard cap for clients that
+// never read), list-targets, /healthz, /metrics with --scrape-attach, the PID policy.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
+import { healthz, rssKiB, spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { procStatus, sleep, until } from '../support/proc.ts';
 
@@ -130,7 +130,10 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
   t.equal(r.type === 'error' ? r.code : r.type, 'PERMISSION_DENIED', `root-owned target: ${r.type === 'error' ? r.message : ''}`);
   if (r.type === 'error') t.match(r.message, /ptrace_scope|CAP_SYS_PTRACE/, 'the message says how to fix it');
   const one = await c.request({ type: 'subscribe', id: 'init', target: { pid: 1 } }, 'subscribed', 'init');
-  t.equal(one.type, 'error', `PID 1: ${one.type === 'error' ? `${one.code} ${one.message}` : one.type}`);
+  // Another user's /proc/1/exe is unreadable: refused before gdb starts, as not permitted.
+  t.equal(one.type === 'error' ? one.code : one.type, 'PERMISSION_DENIED', `PID 1: ${one.type === 'error' ? one.message : ''}`);
+  t.not(one.type === 'error' ? one.code : '', 'INTERNAL', 'never INTERNAL');
+  if (one.type === 'error') t.match(one.message, /process 1\b.*ptrace_scope|CAP_SYS_PTRACE/, 'the message names PID 1 and how to fix it');
   t.equal((await c.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
   t.equal(procStatus(go.pid)?.tracerPid, 0, 'target untouched');
 });
@@ -148,4 +151,45 @@ t.test('heartbeat: a peer that stops answering pings is terminated and its subsc
   t.ok(closed || (await Promise.race([dead.closed.then(() => true), sleep(3000).then(() => false)])), 'connection closed by the server');
   t.ok(await until(() => bridge.manager.subscriberCount === 0, 5000), 'its subscription ended');
   t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'target detached after the linger');
+});
+
+t.test('a client that never reads but keeps sending is cut off at the hard cap; the bridge and other clients are fine', async (t) => {
+  const go = await startTarget(t);
+  // Hard cap = 4 x 16 KiB of unsent replies; no heartbeat during the test (the flooder answers no pings).
+  const { child, port, logs } = await spawnBridgeProcess(t, { args: ['--max-buffered-bytes', '16384', '--heartbeat', '300000'] });
+  const url = `ws://127.0.0.1:${port}/v1/ws`;
+  const other = new TestClient(url);
+  t.teardown(() => other.ws.terminate());
+  await other.opened;
+  await other.request({ type: 'subscribe', id: 'o', target: { pid: go.pid }, intervalMs: 50 }, 'subscribed', 'o');
+  await other.next('sample');
+  const flood = new TestClient(url);
+  t.teardown(() => flood.ws.terminate());
+  await flood.opened;
+  t.match(await healthz(port), { connections: 2 });
+  const rssBefore = rssKiB(child.pid!);
+  // Stop reading: every error reply the bridge sends it stays unsent once the kernel buffers are full.
+  flood.ws.pause();
+  const junk = '{"type":"junk"}';
+  let sent = 0;
+  let cut = false;
+  const deadline = Date.now() + 120_000;
+  // Bounded: without the cap this would be ~60 MB of replies buffered in the bridge.
+  while (!cut && Date.now() < deadline && sent < 400_000) {
+    for (let i = 0; i < 2000 && flood.ws.readyState === flood.ws.OPEN; i++) flood.ws.send(junk);
+    sent += 2000;
+    while (flood.ws.readyState === flood.ws.OPEN && flood.ws.bufferedAmount > 256 * 1024) await sleep(5);
+    cut = (await healthz(port)).connections === 1;
+  }
+  t.ok(cut || (await until(async () => (await healthz(port)).connections === 1, 10_000)), `the flooding connection was terminated (after ~${sent} frames)`);
+  t.ok(await until(() => logs.some((l) => l.includes('client does not read its replies; connection terminated')), 5000), 'and that is logged');
+  const rssAfter = rssKiB(child.pid!);
+  t.ok(rssAfter - rssBefore < 64 * 1024, `bridge RSS ${rssBefore} → ${rssAfter} KiB`);
+  flood.ws.resume();
+  t.ok(await Promise.race([flood.closed.then(() => true), sleep(10_000).then(() => false)]), 'the flooder sees its connection closed');
+  const h = await healthz(port);
+  t.match(h, { ok: true, targets: 1, subscribers: 1, connections: 1 }, 'the other subscription is intact');
+  const from = other.received.length;
+  await other.next('sample', () => true, 5000, from);
+  t.equal((await other.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'the other client is unaffected');
 });

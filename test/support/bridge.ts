@@ -1,6 +1,6 @@
 // A real bridge on 127.0.0.1:0 in this process, and a small real `ws` client for tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,17 +93,19 @@ export class TestClient {
  */
 export async function spawnBridgeProcess(
   t: { teardown(fn: () => unknown): void },
-  opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<{ child: ChildProcess; port: number }> {
+  opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; args?: string[] } = {},
+): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
   const main = join(import.meta.dirname, '..', '..', 'bridge', 'main.ts');
-  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info'];
+  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info', ...(opts.args ?? [])];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bridge did not listen within 20 s; stderr: ${err.slice(-2000)}`)), 20_000);
     createInterface({ input: child.stdout! }).on('line', (l) => {
+      logs.push(l);
       const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
       if (!m) return;
       clearTimeout(timer);
@@ -112,5 +114,47 @@ export async function spawnBridgeProcess(
     child.once('error', reject);
     child.once('exit', (c) => reject(new Error(`bridge exited (${c}); stderr: ${err.slice(-2000)}`)));
   });
-  return { child, port };
+  return { child, port, logs };
+}
+
+/** The bridge's /healthz answer. */
+export async function healthz(port: number): Promise<{ ok: boolean; targets: number; subscribers: number; connections: number }> {
+  const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return (await r.json()) as { ok: boolean; targets: number; subscribers: number; connections: number };
+}
+
+/** Resident set size of a process, in KiB (0 when gone). */
+export function rssKiB(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Every process below `root` (children, grandchildren, …) with its command name. */
+export function descendants(root: number): Array<{ pid: number; comm: string }> {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const m = /^\d+ \((.*)\) \S (\d+)/.exec(readFileSync(`/proc/${d}/stat`, 'utf8'));
+      if (!m) continue;
+      parent.set(Number(d), Number(m[2]));
+      comm.set(Number(d), m[1]!);
+    } catch {
+      /* raced with exit */
+    }
+  }
+  const out: Array<{ pid: number; comm: string }> = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid), depth = 0; p !== undefined && p > 1 && depth < 32; p = parent.get(p), depth++) {
+      if (p === root) {
+        out.push({ pid, comm: comm.get(pid)! });
+        break;
+      }
+    }
+  }
+  return out;
 }
