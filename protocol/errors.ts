@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   SSH_AUTH_FAILED: 'ssh authentication was refused (keys, agent, user)',
   SSH_HOST_KEY_UNKNOWN: 'the remote host key is not in known_hosts (or has changed)',
   GDBSERVER_MISSING: 'gdbserver is not installed on the remote host',
+  REMOTE_FAILED: 'a command on the remote host failed (a tool missing there, or ssh port forwarding refused)',
+  SHUTTING_DOWN: 'the bridge is shutting down; connect again later',
   INTERNAL: 'an unexpected bridge error',
 } as const;
 

@@ -45,6 +45,7 @@ const LOCAL: Readonly<Record<string, number>> = {
   SSH_ERR_AUTH: EXIT.ssh,
   SSH_ERR_HOST_KEY: EXIT.ssh,
   SSH_ERR_GDBSERVER_MISSING: EXIT.ssh,
+  SSH_ERR_REMOTE: EXIT.ssh,
 };
 
 /**
@@ -64,6 +65,8 @@ const WIRE: Readonly<Record<string, number>> = {
   SSH_AUTH_FAILED: EXIT.ssh,
   SSH_HOST_KEY_UNKNOWN: EXIT.ssh,
   GDBSERVER_MISSING: EXIT.ssh,
+  REMOTE_FAILED: EXIT.ssh,
+  SHUTTING_DOWN: EXIT.bridge,
   CONNECT_FAILED: EXIT.bridge,
   DISCONNECTED: EXIT.bridge,
   TIMEOUT: EXIT.bridge,
