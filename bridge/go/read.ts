@@ -115,6 +115,10 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
   const G = L.globals;
   const ptr = (b: Buffer, o = 0): bigint => b.readBigUInt64LE(o);
 
+  // The M walk is a chain of its own: run it beside the rounds below.
+  const mWalk = ctx.callers && L.callers ? readMs(mem, L.callers, bias) : undefined;
+  mWalk?.catch(() => undefined); // a failure surfaces where it is awaited (or not at all if an earlier round threw)
+
   // Round 1: the globals.
   const mheapBase = addrOf(G.mheap, bias);
   const [ms, gcb, mh, allpHdr, gmp, phase, sema, pool] = await Promise.all([
@@ -273,9 +277,35 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     }
   } else if (blocks === 0) blockPoolDepth = 0;
 
-  const callerPs = ctx.callers && L.callers ? await readCallerPs(mem, L.callers, bias, ps) : undefined;
+  const callerPs = mWalk && L.callers ? callerPsOf(await mWalk, L.callers, ps) : undefined;
 
   return { ...snapshot, ps, stackSpans, spanSets, blockPoolDepth, callerPs, cost: { reads: 0, bytes: 0 } };
+}
+
+/** One M's current goroutine: its status and the P fields that tell where it runs. */
+interface MState {
+  status: number;
+  p: bigint;
+  oldp: bigint;
+}
+
+/**
+ * Walks allm (one read per M, then the goroutines' statuses together). Started alongside the
+ * other rounds so, with the client's pipelining, it adds little to a consistent pause.
+ */
+async function readMs(mem: Memory, C: CallerLayout, bias: bigint): Promise<MState[]> {
+  const first = Math.min(C.m.curg.o, C.m.p.o, C.m.oldp.o, C.m.alllink.o);
+  const last = Math.max(C.m.curg.o + C.m.curg.s, C.m.p.o + C.m.p.s, C.m.oldp.o + C.m.oldp.s, C.m.alllink.o + C.m.alllink.s);
+  const at = (b: Buffer, f: F): bigint => u(b, { o: f.o - first, s: f.s });
+  const ms: Array<{ curg: bigint; p: bigint; oldp: bigint }> = [];
+  let m = (await mem.read(addrOf(C.allm, bias), 8)).readBigUInt64LE(0);
+  for (let k = 0; m !== 0n && k < MAX_MS; k++) {
+    const b = await mem.read(m + BigInt(first), last - first);
+    const v = { curg: at(b, C.m.curg), p: at(b, C.m.p), oldp: at(b, C.m.oldp) };
+    if (v.curg !== 0n) ms.push(v);
+    m = at(b, C.m.alllink);
+  }
+  return Promise.all(ms.map(async (v) => ({ status: Number(u(await mem.read(v.curg + BigInt(C.gStatus.o), C.gStatus.s), { o: 0, s: C.gStatus.s })) & ~C.gScan, p: v.p, oldp: v.oldp })));
 }
 
 /**
@@ -286,19 +316,13 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
  * depends on scheduling after the resume (the head of the idle list, which waking threads
  * reorder). Sorted P indices, deduplicated; empty when no goroutine qualifies.
  */
-async function readCallerPs(mem: Memory, C: CallerLayout, bias: bigint, ps: PState[]): Promise<number[]> {
-  const ptr = (b: Buffer, o = 0): bigint => b.readBigUInt64LE(o);
+function callerPsOf(ms: MState[], C: CallerLayout, ps: PState[]): number[] {
   const byAddr = new Map(ps.map((p) => [p.addr, p]));
   const out = new Set<number>();
-  let m = ptr(await mem.read(addrOf(C.allm, bias), 8));
-  for (let k = 0; m !== 0n && k < MAX_MS; k++) {
-    const v = await readFields(mem, m, { curg: C.m.curg, p: C.m.p, oldp: C.m.oldp, alllink: C.m.alllink });
-    m = v.alllink;
-    if (v.curg === 0n) continue;
-    const status = Number((await readFields(mem, v.curg, { s: C.gStatus })).s) & ~C.gScan;
+  for (const v of ms) {
     let p: PState | undefined;
-    if (status === C.gRunning || (status === C.gSyscall && v.p !== 0n)) p = byAddr.get(v.p);
-    else if (status === C.gSyscall && C.pSyscall !== undefined) {
+    if (v.status === C.gRunning || (v.status === C.gSyscall && v.p !== 0n)) p = byAddr.get(v.p);
+    else if (v.status === C.gSyscall && C.pSyscall !== undefined) {
       const old = byAddr.get(v.oldp);
       if (old && old.status === C.pSyscall) p = old;
     }
