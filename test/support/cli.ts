@@ -1,10 +1,11 @@
 // Runs the real `mstat` CLI (scripts/mstat.ts through tsx) as a subprocess, for black-box tests,
 // plus the small fixtures those tests need: temp dirs, a temporary unprivileged user, file patches.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { readElfInfo } from '../../bridge/go/elf.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -57,33 +58,38 @@ export function runMstat(args: string[], opts: RunOptions = {}): Promise<CliResu
   // Through `env -u NODE_OPTIONS`: tap's process-info hook puts its loaders into every child's
   // NODE_OPTIONS, and they write under .tap/ on exit (which another user may not).
   const argv = ['-u', 'NODE_OPTIONS', ...user, process.execPath, '--import', 'tsx', MSTAT_SCRIPT, ...args];
-  const start = performance.now();
   const child = spawn('env', argv, { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
+  return collect(child, opts);
+}
+
+/** Splits a stream's text into lines for `onLine` (with the child's pid). */
+function lineSplitter(onLine: ((line: string, pid: number) => void) | undefined, pid: () => number): (d: string) => void {
   let partial = '';
-  let partialOut = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    if (!opts.onStdoutLine) return;
-    partialOut += d;
-    let nl: number;
-    while ((nl = partialOut.indexOf('\n')) >= 0) {
-      const line = partialOut.slice(0, nl);
-      partialOut = partialOut.slice(nl + 1);
-      opts.onStdoutLine(line, child.pid!);
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    if (!opts.onStderrLine) return;
+  return (d) => {
+    if (!onLine) return;
     partial += d;
     let nl: number;
     while ((nl = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, nl);
+      onLine(partial.slice(0, nl), pid());
       partial = partial.slice(nl + 1);
-      opts.onStderrLine(line, child.pid!);
     }
+  };
+}
+
+/** stdout, stderr and the exit status of a spawned mstat, killed after the timeout. */
+function collect(child: ChildProcessByStdio<null, Readable, Readable>, opts: RunOptions): Promise<CliResult> {
+  const start = performance.now();
+  let stdout = '';
+  let stderr = '';
+  const outLines = lineSplitter(opts.onStdoutLine, () => child.pid!);
+  const errLines = lineSplitter(opts.onStderrLine, () => child.pid!);
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    outLines(d);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    errLines(d);
   });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -112,27 +118,8 @@ const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
  */
 export function runMstatInPty(args: string[], opts: RunOptions & { columns?: number; rows?: number } = {}): Promise<CliResult> {
   const cmd = `stty cols ${opts.columns ?? 120} rows ${opts.rows ?? 40}; exec env -u NODE_OPTIONS ${[process.execPath, '--import', 'tsx', MSTAT_SCRIPT, ...args].map(shellQuote).join(' ')}`;
-  const start = performance.now();
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, opts.timeoutMs ?? 60_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - start, timedOut });
-    });
-  });
+  return collect(child, opts);
 }
 
 /** A fresh temp dir, removed by `t.teardown`. */
