@@ -20,6 +20,7 @@ import { createRootLogger } from '../bridge/log.ts';
 import { RemoteAccess } from '../bridge/remote/remote-access.ts';
 import { fixture, GoTarget } from '../test/support/go-targets.ts';
 import { ALIAS, startSshd, type TestSshd } from '../test/support/sshd.ts';
+import { median, p95 } from './bench/report.ts';
 
 const USAGE = `usage: npx tsx scripts/bench-remote.ts [--samples N] [--reps R] [--no-netns]
 
@@ -72,11 +73,7 @@ function tmpCache(): string {
 }
 
 const ms = (ns: bigint | number): number => Number(ns) / 1e6;
-function stats(xs: number[]): { median: number; p95: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-  return { median: at(0.5), p95: at(0.95) };
-}
+const stats = (xs: number[]): { median: number; p95: number } => ({ median: median(xs), p95: p95(xs) });
 
 interface Where {
   name: string;

@@ -25,6 +25,7 @@ import { LocalTarget, type Sample } from '../bridge/go/target.ts';
 import { createRootLogger } from '../bridge/log.ts';
 import { resumeIfStopped } from '../bridge/targets/watchdog.ts';
 import { BUILD_DIR, fixture, fixtures, type FixtureBuild } from '../test/support/go-targets.ts';
+import { bytes, maxOf, median, ms, note, now, p95, print, quantile, ratio, sleep, table } from './bench/report.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -76,51 +77,6 @@ const IDLE_BUDGET_MS = QUICK ? 1500 : 5000;
 const log = createRootLogger({ level: 'warn', name: 'bench-sample', destination: 'stderr' });
 
 // ------------------------------------------------------------------ utilities
-
-const now = (): number => Number(process.hrtime.bigint()); // CLOCK_MONOTONIC ns, like the relay's stamps
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!; // nearest rank
-}
-const median = (xs: number[]): number => quantile(xs, 0.5);
-const p95 = (xs: number[]): number => quantile(xs, 0.95);
-const maxOf = (xs: number[]): number => (xs.length === 0 ? NaN : Math.max(...xs));
-
-function ms(ns: number): string {
-  if (!Number.isFinite(ns)) return '–';
-  const v = ns / 1e6;
-  if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
-  if (v >= 100) return `${v.toFixed(0)} ms`;
-  if (v >= 10) return `${v.toFixed(1)} ms`;
-  return `${v.toFixed(2)} ms`;
-}
-function ratio(a: number, b: number): string {
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '–';
-  const r = a / b;
-  if (r >= 10) return `${r.toFixed(0)}×`;
-  if (r >= 0.095) return `${r.toFixed(2)}×`;
-  return `${r.toPrecision(2)}× (1/${Math.round(1 / r)})`;
-}
-function bytes(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-function table(head: string[], rows: string[][]): string {
-  const out = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
-  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
-  return out.join('\n');
-}
-function print(s = ''): void {
-  process.stdout.write(s + '\n');
-}
-function note(s: string): void {
-  process.stderr.write(`bench: ${s}\n`);
-}
 
 // ------------------------------------------------------- cleanup (also on Ctrl-C)
 
