@@ -5,7 +5,7 @@ import { parseArrayType } from './ptype.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import type { FieldLayout, LayoutResolver } from './layout.ts';
 
-export const LAYOUT_SCHEMA_VERSION = 7;
+export const LAYOUT_SCHEMA_VERSION = 8;
 
 /** offset/size pairs; `size` tells the reader how wide the scalar is. */
 export interface F {
@@ -101,15 +101,19 @@ export interface DecoderLayout {
   };
 }
 
-/** The M list and the bits of g needed to find the Ps of running goroutines (read.ts readCallerPs). */
+/**
+ * What tells, from the Ps, which ones a goroutine would run ReadMemStats on right now: a P's
+ * M (p.m), that M's goroutine (m.curg) and its status (read.ts readCallerPs).
+ */
 export interface CallerLayout {
-  allm: Global;
-  m: { curg: F; p: F; oldp: F; alllink: F };
+  pM: F;
+  mCurg: F;
   gStatus: F;
   /** g status values and the scan bit, from DWARF constants. */
   gRunning: number;
   gSyscall: number;
   gScan: number;
+  pRunning: number;
   /** P status _Psyscall (≤ 1.25: the P a syscall left behind); absent from 1.26, where m.p stays wired. */
   pSyscall?: number | undefined;
 }
@@ -280,7 +284,7 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
     headroomMin,
   };
 
-  const callers = await resolveCallerLayout(r, g, constant);
+  const callers = await resolveCallerLayout(r, constant);
 
   return {
     schema: LAYOUT_SCHEMA_VERSION,
@@ -312,22 +316,19 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
 }
 
 /** Undefined when any piece is missing: then the caller P stays unknowable (fields estimated). */
-async function resolveCallerLayout(
-  r: LayoutResolver,
-  global: (name: string) => Promise<Global | undefined>,
-  constant: (name: string) => Promise<string | undefined>,
-): Promise<CallerLayout | undefined> {
+async function resolveCallerLayout(r: LayoutResolver, constant: (name: string) => Promise<string | undefined>): Promise<CallerLayout | undefined> {
   const leaf = async (t: string, p: string): Promise<F | undefined> => {
     const x = await r.leaf(t, p);
     return x ? f(x) : undefined;
   };
-  const [allm, curg, p, oldp, alllink, gStatus, gRunning, gSyscall, gScan, pSyscall] = await Promise.all([
-    global('runtime.allm'), leaf('runtime.m', 'curg'), leaf('runtime.m', 'p'), leaf('runtime.m', 'oldp'), leaf('runtime.m', 'alllink'),
-    leaf('runtime.g', 'atomicstatus'), constant('runtime._Grunning'), constant('runtime._Gsyscall'), constant('runtime._Gscan'), constant('runtime._Psyscall'),
+  const [pM, mCurg, gStatus, gRunning, gSyscall, gScan, pRunning, pSyscall] = await Promise.all([
+    leaf('runtime.p', 'm'), leaf('runtime.m', 'curg'), leaf('runtime.g', 'atomicstatus'),
+    constant('runtime._Grunning'), constant('runtime._Gsyscall'), constant('runtime._Gscan'), constant('runtime._Prunning'), constant('runtime._Psyscall'),
   ]);
-  if (!allm || !curg || !p || !oldp || !alllink || !gStatus || gRunning === undefined || gSyscall === undefined || gScan === undefined) return undefined;
+  if (!pM || !mCurg || !gStatus || gRunning === undefined || gSyscall === undefined || gScan === undefined || pRunning === undefined) return undefined;
   return {
-    allm, m: { curg, p, oldp, alllink }, gStatus,
-    gRunning: Number(gRunning), gSyscall: Number(gSyscall), gScan: Number(gScan), pSyscall: pSyscall === undefined ? undefined : Number(pSyscall),
+    pM, mCurg, gStatus,
+    gRunning: Number(gRunning), gSyscall: Number(gSyscall), gScan: Number(gScan), pRunning: Number(pRunning),
+    pSyscall: pSyscall === undefined ? undefined : Number(pSyscall),
   };
 }

@@ -22,9 +22,6 @@ export interface ReadContext {
   callers?: boolean;
 }
 
-/** allm is a short list (one entry per OS thread the runtime made); this bounds a corrupt one. */
-const MAX_MS = 10_000;
-
 const addrOf = (g: Global, bias: bigint): bigint => BigInt(g.addr) + bias;
 
 /** Reads a set of fields of one struct instance, merging nearby ones into one read. */
@@ -115,9 +112,7 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
   const G = L.globals;
   const ptr = (b: Buffer, o = 0): bigint => b.readBigUInt64LE(o);
 
-  // The M walk is a chain of its own: run it beside the rounds below.
-  const mWalk = ctx.callers && L.callers ? readMs(mem, L.callers, bias) : undefined;
-  mWalk?.catch(() => undefined); // a failure surfaces where it is awaited (or not at all if an earlier round threw)
+  const callers = ctx.callers ? L.callers : undefined;
 
   // Round 1: the globals.
   const mheapBase = addrOf(G.mheap, bias);
@@ -172,10 +167,16 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
   const ps: PState[] = await Promise.all(
     Array.from({ length: nP }, async (_, i) => {
       const addr = ptr(pptrs, i * 8);
-      const v = await readFields(mem, addr, { mcache: P.mcache, status: P.status, statsSeq: P.statsSeq, len: P.mspancacheLen, base: P.pallocBase, off: P.pallocOff });
-      return { index: i, addr, status: Number(v.status), statsSeq: Number(v.statsSeq), mspancacheLen: Number(v.len), pallocBase: v.base, pallocOff: v.off, mcacheAddr: v.mcache } as PState & { mcacheAddr: bigint };
+      const fields: Record<string, F> = { mcache: P.mcache, status: P.status, statsSeq: P.statsSeq, len: P.mspancacheLen, base: P.pallocBase, off: P.pallocOff };
+      // p.m only when the caller P is wanted (it sits near the start: same read).
+      const v: Record<string, bigint> = await readFields(mem, addr, callers ? { ...fields, m: callers.pM } : fields);
+      return { index: i, addr, status: Number(v.status), statsSeq: Number(v.statsSeq), mspancacheLen: Number(v.len), pallocBase: v.base!, pallocOff: v.off!, m: v.m, mcacheAddr: v.mcache! } as PState & { mcacheAddr: bigint };
     }),
   );
+
+  // The caller P's chain (p.m → m.curg → g.status) runs beside rounds 4 and 5.
+  const callerPs = callers ? readCallerPs(mem, callers, ps) : undefined;
+  callerPs?.catch(() => undefined); // a failure surfaces where it is awaited (or not at all if a later round threw)
 
   // Round 4: the mcaches. Round 5: all cached spans in merged ranges, and the stack chains.
   const C = L.mcache;
@@ -277,56 +278,27 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     }
   } else if (blocks === 0) blockPoolDepth = 0;
 
-  const callerPs = mWalk && L.callers ? callerPsOf(await mWalk, L.callers, ps) : undefined;
-
-  return { ...snapshot, ps, stackSpans, spanSets, blockPoolDepth, callerPs, cost: { reads: 0, bytes: 0 } };
-}
-
-/** One M's current goroutine: its status and the P fields that tell where it runs. */
-interface MState {
-  status: number;
-  p: bigint;
-  oldp: bigint;
+  return { ...snapshot, ps, stackSpans, spanSets, blockPoolDepth, callerPs: await callerPs, cost: { reads: 0, bytes: 0 } };
 }
 
 /**
- * Walks allm (one read per M, then the goroutines' statuses together). Started alongside the
- * other rounds so, with the client's pipelining, it adds little to a consistent pause.
+ * The Ps a ReadMemStats "at this instant" would run on: those whose goroutine was stopped while
+ * running, or inside a syscall that keeps the P (a _Prunning P whose M's goroutine is in
+ * _Gsyscall on Go ≥ 1.26; a _Psyscall P before, which exitsyscall's fast path takes back). A
+ * syscall whose P sysmon retook (after 10 ms) does not count: the P it gets back depends on
+ * scheduling after the resume (the head of the idle list, which waking threads reorder).
+ * Sorted P indices; empty when no P qualifies.
  */
-async function readMs(mem: Memory, C: CallerLayout, bias: bigint): Promise<MState[]> {
-  const first = Math.min(C.m.curg.o, C.m.p.o, C.m.oldp.o, C.m.alllink.o);
-  const last = Math.max(C.m.curg.o + C.m.curg.s, C.m.p.o + C.m.p.s, C.m.oldp.o + C.m.oldp.s, C.m.alllink.o + C.m.alllink.s);
-  const at = (b: Buffer, f: F): bigint => u(b, { o: f.o - first, s: f.s });
-  const ms: Array<{ curg: bigint; p: bigint; oldp: bigint }> = [];
-  let m = (await mem.read(addrOf(C.allm, bias), 8)).readBigUInt64LE(0);
-  for (let k = 0; m !== 0n && k < MAX_MS; k++) {
-    const b = await mem.read(m + BigInt(first), last - first);
-    const v = { curg: at(b, C.m.curg), p: at(b, C.m.p), oldp: at(b, C.m.oldp) };
-    if (v.curg !== 0n) ms.push(v);
-    m = at(b, C.m.alllink);
-  }
-  return Promise.all(ms.map(async (v) => ({ status: Number(u(await mem.read(v.curg + BigInt(C.gStatus.o), C.gStatus.s), { o: 0, s: C.gStatus.s })) & ~C.gScan, p: v.p, oldp: v.oldp })));
-}
-
-/**
- * The Ps of the goroutines stopped on an M: a ReadMemStats "at that instant" runs on one of
- * them. Running (_Grunning): its M's p. In a syscall whose P is still wired to it (m.p on
- * Go ≥ 1.26; before, m.oldp still in _Psyscall): that P, which exitsyscall's fast path takes
- * back. A syscall whose P was retaken (sysmon does after 10 ms) does not count: the P it gets
- * depends on scheduling after the resume (the head of the idle list, which waking threads
- * reorder). Sorted P indices, deduplicated; empty when no goroutine qualifies.
- */
-function callerPsOf(ms: MState[], C: CallerLayout, ps: PState[]): number[] {
-  const byAddr = new Map(ps.map((p) => [p.addr, p]));
-  const out = new Set<number>();
-  for (const v of ms) {
-    let p: PState | undefined;
-    if (v.status === C.gRunning || (v.status === C.gSyscall && v.p !== 0n)) p = byAddr.get(v.p);
-    else if (v.status === C.gSyscall && C.pSyscall !== undefined) {
-      const old = byAddr.get(v.oldp);
-      if (old && old.status === C.pSyscall) p = old;
-    }
-    if (p) out.add(p.index);
-  }
-  return [...out].sort((a, b) => a - b);
+async function readCallerPs(mem: Memory, C: CallerLayout, ps: PState[]): Promise<number[]> {
+  const hits = await Promise.all(
+    ps.map(async (p) => {
+      if (C.pSyscall !== undefined && p.status === C.pSyscall) return true;
+      if (p.status !== C.pRunning || !p.m) return false;
+      const curg = u(await mem.read(p.m + BigInt(C.mCurg.o), C.mCurg.s), { o: 0, s: C.mCurg.s });
+      if (curg === 0n) return false; // the M is in the scheduler, not running a goroutine
+      const status = Number(u(await mem.read(curg + BigInt(C.gStatus.o), C.gStatus.s), { o: 0, s: C.gStatus.s })) & ~C.gScan;
+      return status === C.gRunning || status === C.gSyscall;
+    }),
+  );
+  return ps.filter((_, i) => hits[i]).map((p) => p.index);
 }

@@ -25,6 +25,8 @@ export interface PState {
   mspancacheLen: number;
   pallocBase: bigint;
   pallocOff: bigint;
+  /** p.m (the M holding it; 0 when idle), read only when the caller P is wanted */
+  m?: bigint | undefined;
   mcache?: {
     addr: bigint;
     tinyAllocs: bigint;
