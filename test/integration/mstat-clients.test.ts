@@ -9,7 +9,6 @@
 // - --format prom passes `promtool check metrics`;
 // - --help reads like a man page; bad combinations are usage errors (2).
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import t from 'tap';
 import { GO_MEMSTATS_METRICS } from '../../clients/shared/prometheus-format.ts';
 import { LocalTarget } from '../../bridge/go/target.ts';
@@ -19,6 +18,7 @@ import { deadPid, estimatedFields, lines, runMstat, runMstatInPty, tempDir, type
 import { jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { procStatus, sleep, threadStates, until } from '../support/proc.ts';
+import { freePort } from '../support/ports.ts';
 
 // ~30 subprocess CLIs (a tsx start and mostly a gdb each) on a loaded 2-CPU machine.
 t.setTimeout(300_000);
@@ -106,14 +106,6 @@ function compareValues(ours: Map<string, string>, theirs: Map<string, string>, e
   return bad;
 }
 
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 // ------------------------------------------------------------------ --bridge = direct
 
