@@ -18,7 +18,7 @@ import { openGdb } from '../../bridge/mi/open.ts';
 import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { ensureRunning, resumeIfStopped } from '../../bridge/targets/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
 import { gdbProcesses, isAlive, lingeringStops, procStatus, sleep, threadStates, until } from '../support/proc.ts';
 
 const build = fixture();
@@ -34,13 +34,6 @@ async function readCounter(gdb: MiClient): Promise<bigint> {
   return (await dataReadMemoryBytes(gdb, addr, 8)).bytes.readBigUInt64LE();
 }
 
-/** Heartbeat counter progress over `ms`: a stopped target makes none. */
-async function progressOver(target: GoTarget, ms: number): Promise<number> {
-  const a = await target.nextHeartbeat();
-  await sleep(ms);
-  const b = await target.nextHeartbeat();
-  return b - a;
-}
 
 t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   const target = await startTarget(t);
@@ -65,7 +58,7 @@ t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   })();
   await attachInBackground(gdb, target.pid);
   const c1 = await readCounter(gdb);
-  const moved = await progressOver(target, 300);
+  const moved = await target.progress(300);
   const c2 = await readCounter(gdb);
   sampling = false;
   await sampler;
@@ -76,13 +69,13 @@ t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   // New Go threads start in ptrace stop until gdb resumes them, so a brief 't' is normal;
   // a thread still stopped a moment later is not.
   t.same(await lingeringStops(target.pid), [], 'no thread stays stopped while attached');
-  t.ok(moved > 50, `target kept making progress while attached (+${moved})`);
+  t.ok(moved.running, `target kept making progress while attached (${moved.text})`);
   t.ok(c2 > c1, `main.counter read through gdb advances (${c1} → ${c2})`);
   t.same(gdb.attachedPids, [target.pid]);
 
   await targetDetach(gdb, target.pid);
   t.equal(await until(() => procStatus(target.pid)?.tracerPid === 0), true, 'TracerPid 0 after detach');
-  t.ok((await progressOver(target, 200)) > 50, 'target still running after detach');
+  await assertRunning(t, target, 'target still running after detach');
 });
 
 t.test('reading memory: exact bytes, unmapped address, short read', async (t) => {
@@ -123,9 +116,9 @@ t.test('signals Go raises routinely do not freeze the target (handle … nostop 
     if (r.class === 'stopped') stops.push(String(r.results['signal-name'] ?? r.results.reason));
   });
   await attachInBackground(gdb, target.pid);
-  const moved = await progressOver(target, 1000);
+  const moved = await target.progress(1000);
   t.same(stops, [], 'gdb reported no stop');
-  t.ok(moved > 200, `target progressed through ~20 SIGPIPE/SIGSEGV rounds (+${moved})`);
+  t.ok(moved.running, `target progressed through ~20 SIGPIPE/SIGSEGV rounds (${moved.text})`);
   t.same(await lingeringStops(target.pid), [], 'no thread stays in tracing stop (each signal passes through gdb briefly)');
 });
 
@@ -145,7 +138,7 @@ t.test('non-stop interrupt and continue of all threads (SIGSTOP-based, never SIG
   t.equal(await readCounter(gdb), a, 'counter frozen while stopped');
   t.notOk(signals.includes('SIGINT'), `no SIGINT used (stop signals: ${[...new Set(signals)].join(',')})`);
   await execContinueAll(gdb);
-  t.ok((await progressOver(target, 200)) > 50, 'running again');
+  await assertRunning(t, target, 'running again');
 });
 
 t.test('gdb SIGKILLed mid-command: pending commands reject with MI_ERR_GDB_EXITED, nothing left behind', async (t) => {
@@ -174,7 +167,7 @@ t.test('gdb SIGKILLed mid-command: pending commands reject with MI_ERR_GDB_EXITE
   await t.rejects(gdbShow(gdb, 'width'), { code: 'MI_ERR_GDB_EXITED' }, 'later commands fail at once');
   t.notOk(isAlive(gdb.pid), 'gdb process gone');
   t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'kernel detached the target');
-  t.ok((await progressOver(target, 200)) > 50, 'target running');
+  await assertRunning(t, target, 'target running');
 });
 
 t.test('command timeout: coded error, and the late reply is not mistaken for the next one', async (t) => {
@@ -253,7 +246,7 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
   t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'target still traced by this gdb (no detach, no kill)');
   t.same(gdb.attachedPids, [target.pid], 'gdb still reports the inferior');
   t.ok(typeof c2 === 'bigint' && c2 > c1, `main.counter read through gdb still advances (${c1} → ${String(c2)})`);
-  t.ok((await progressOver(target, 200)) > 50, 'target still running');
+  await assertRunning(t, target, 'target still running');
   t.ok(executed.every((l) => !l.includes('\n')), 'every command went out as one line');
 });
 
@@ -264,7 +257,7 @@ t.test('watchdog: a target left stopped with no tracer gets SIGCONT', async (t) 
   t.equal(resumeIfStopped(target.pid), 'resumed');
   t.ok(await until(() => procStatus(target.pid)?.state !== 'T'), 'running again');
   t.equal(resumeIfStopped(target.pid), 'running', 'a running target is left alone');
-  t.ok((await progressOver(target, 200)) > 50, 'progressing');
+  await assertRunning(t, target, 'progressing');
 
   // The real hazard: gdb killed while every thread is stopped.
   const gdb = await openGdb({ log: silentLogger() });
@@ -276,7 +269,7 @@ t.test('watchdog: a target left stopped with no tracer gets SIGCONT', async (t) 
   const exit = await gdb.exited;
   t.same(exit.attachedPids, [target.pid]);
   t.not(await ensureRunning(target.pid, undefined, 1000), 'traced', 'kernel detached the target');
-  t.ok((await progressOver(target, 300)) > 50, 'target running after gdb SIGKILL + watchdog');
+  await assertRunning(t, target, 'target running after gdb SIGKILL + watchdog', 300);
 });
 
 for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', 'rejection', 'exit'] as const) {
@@ -299,7 +292,7 @@ for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', '
     t.same(gdbProcesses(child.pid), [], 'no gdb child of the dead parent');
     t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
     t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
-    t.ok((await progressOver(target, 200)) > 50, 'target running');
+    await assertRunning(t, target, 'target running');
   });
 }
 
@@ -331,7 +324,7 @@ t.test('gdb killed: its supervisor SIGCONTs a watched target left stopped, and o
   const exit = await gdb.exited;
   t.equal(exit.signal, 'SIGKILL', 'exit status of gdb, through the supervisor');
   t.ok(await until(() => procStatus(watched.pid)?.state !== 'T', 3000), 'the watched target was resumed by the supervisor');
-  t.ok((await progressOver(watched, 200)) > 50, 'and runs');
+  await assertRunning(t, watched, 'and runs');
   t.equal(procStatus(other.pid)?.state, 'T', 'a process gdb was never pointed at is left alone');
 });
 

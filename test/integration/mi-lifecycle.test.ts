@@ -11,7 +11,7 @@ import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { descendantPids, parentPid } from '../../bridge/mi/gdb-process.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
 import { isAlive, procStatus, sleep, until } from '../support/proc.ts';
 
 const build = fixture();
@@ -35,11 +35,6 @@ async function attachedGdb(t: { teardown(fn: () => unknown): void }): Promise<{ 
   return { gdb, target };
 }
 
-async function progressOver(target: GoTarget, ms: number): Promise<number> {
-  const a = await target.nextHeartbeat();
-  await sleep(ms);
-  return (await target.nextHeartbeat()) - a;
-}
 
 function comm(pid: number): string | undefined {
   try {
@@ -88,7 +83,7 @@ t.test('stdout closes while the process lingers: pending commands reject at once
   t.same(exit.attachedPids, [target.pid]);
   t.notOk(isAlive(supervisor!), 'supervisor reaped');
   t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
-  t.ok((await progressOver(target, 200)) > 50, 'target running');
+  await assertRunning(t, target, 'target running');
 });
 
 t.test('stdin breaks while gdb lives on: pending commands reject at once, the client reaps gdb', async (t) => {
@@ -113,7 +108,7 @@ t.test('stdin breaks while gdb lives on: pending commands reject at once, the cl
   t.notOk(isAlive(gdbPid), 'gdb reaped');
   t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
-  t.ok((await progressOver(target, 200)) > 50, 'target running');
+  await assertRunning(t, target, 'target running');
 });
 
 t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, detaches and is reaped', async (t) => {
@@ -131,7 +126,7 @@ t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, deta
   t.notOk(isAlive(gdbPid), 'gdb reaped');
   t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
   t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
-  t.ok((await progressOver(target, 200)) > 50, 'target running');
+  await assertRunning(t, target, 'target running');
 });
 
 t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child and reaped', async (t) => {
@@ -151,5 +146,5 @@ t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child an
   t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
   t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'kernel detached the target');
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
-  t.ok((await progressOver(target, 200)) > 50, 'target running');
+  await assertRunning(t, target, 'target running');
 });

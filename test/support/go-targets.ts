@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { sleep } from './proc.ts';
 
 export interface FixtureBuild {
   program: string;
@@ -16,6 +17,9 @@ export interface FixtureBuild {
   variant: 'default' | 'cgo' | 'pie' | 'nodwarf' | 'stripped' | 'large';
   path: string;
 }
+
+/** Ticks of main.counter (1 ms ticker) that prove a target runs; see GoTarget.progress. */
+export const RUNNING_MIN_TICKS = 10;
 
 export const BUILD_DIR = join(import.meta.dirname, '..', 'targets', '.build');
 
@@ -144,6 +148,23 @@ export class GoTarget {
     return Number(e.counter);
   }
 
+  /**
+   * Progress of main.counter (a 1 ms ticker) between two heartbeats at least `ms` apart.
+   * A stopped target sends no heartbeat (nextHeartbeat rejects) and a stalled one moves
+   * the counter by 0. A running one on an idle machine moves it ~1 per ms, on a loaded
+   * 2-core CI machine far less (measured: ~23 per 50 ms beside 10 busy loops), so `running`
+   * asks for RUNNING_MIN_TICKS, well below any load, well above a stall.
+   */
+  async progress(ms = 200): Promise<{ ticks: number; elapsedMs: number; running: boolean; text: string }> {
+    const a = await this.nextHeartbeat();
+    const t0 = performance.now();
+    await sleep(ms);
+    const b = await this.nextHeartbeat();
+    const elapsedMs = performance.now() - t0;
+    const ticks = b - a;
+    return { ticks, elapsedMs, running: ticks >= RUNNING_MIN_TICKS, text: `+${ticks} ticks of main.counter over ${elapsedMs.toFixed(0)} ms` };
+  }
+
   /** Ends the process: stdin EOF (it exits by itself), then SIGKILL as a last resort. */
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
@@ -159,4 +180,10 @@ export class GoTarget {
     await this.exit;
     clearTimeout(timer);
   }
+}
+
+/** Asserts that `target` makes progress over `ms` (see GoTarget.progress); the figures go in the message. */
+export async function assertRunning(t: { ok(value: unknown, message: string): unknown }, target: GoTarget, what: string, ms = 200): Promise<void> {
+  const p = await target.progress(ms);
+  t.ok(p.running, `${what} (${p.text})`);
 }
