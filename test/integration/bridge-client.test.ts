@@ -8,7 +8,7 @@ import { backoffDelay } from '../../clients/shared/backoff.ts';
 import { testBridge } from '../support/bridge.ts';
 import { deadPid } from '../support/cli.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { fullyDetached, procStatus, until } from '../support/proc.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 
@@ -53,7 +53,7 @@ t.test('subscribe: an async iterator of decoded samples (bigint), then a clean c
   t.same(seqs, [1, 2, 3], 'samples in order');
   await client.close();
   t.equal(client.connectionState, 'closed');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'the bridge detached after the close');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'the bridge detached after the close');
   t.equal(procStatus(go.pid)?.state.startsWith('S') || procStatus(go.pid)?.state.startsWith('R'), true, 'target running');
 });
 
@@ -105,7 +105,7 @@ t.test('reconnect: the bridge goes away and comes back on the same port; the sub
   t.ok(s1, 'a first sample');
   await first.close();
   t.ok(await until(() => client.connectionState === 'reconnecting', 5000), 'reconnecting');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'the closed bridge detached');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'the closed bridge detached');
   await testBridge(t, { port });
   const after = await sub.next();
   t.ok(after, 'samples again after the reconnect');

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { healthz, rssKiB, spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, procStatus, sleep, until } from '../support/proc.ts';
 
 async function startTarget(t: { teardown(fn: () => unknown): void }, variant: 'default' | 'nodwarf' = 'default'): Promise<GoTarget> {
   const g = await GoTarget.start(fixture({ variant }), ['-heartbeat', '0']);
@@ -150,7 +150,7 @@ t.test('heartbeat: a peer that stops answering pings is terminated and its subsc
   dead.ws.resume();
   t.ok(closed || (await Promise.race([dead.closed.then(() => true), sleep(3000).then(() => false)])), 'connection closed by the server');
   t.ok(await until(() => bridge.manager.subscriberCount === 0, 5000), 'its subscription ended');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'target detached after the linger');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'target detached after the linger');
 });
 
 t.test('a client that never reads but keeps sending is cut off at the hard cap; the bridge and other clients are fine', async (t) => {

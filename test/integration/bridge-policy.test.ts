@@ -9,7 +9,7 @@ import t from 'tap';
 import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { cliEnv, createTempUser, REPO_ROOT } from '../support/cli.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { fullyDetached, procStatus, until } from '../support/proc.ts';
 
 async function startTarget(t: { teardown(fn: () => unknown): void }, variant: 'default' | 'nodwarf' = 'default'): Promise<GoTarget> {
   const g = await GoTarget.start(fixture({ variant }), ['-heartbeat', '0']);
@@ -56,7 +56,7 @@ t.test('mstat-bridge --allow-exes PATH (a symlink) and MSTAT_ALLOW_EXES, as a re
   t.equal(codeOf(await ca.request({ type: 'subscribe', id: 'g', target: { pid: go.pid }, intervalMs: 100 }, 'subscribed', 'g')), 'subscribed', 'allowed through a symlink to its executable');
   await ca.next('sample');
   ca.ws.close();
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 10_000), 'detached');
+  t.ok(await until(() => fullyDetached(go.pid), 10_000), 'detached');
   const b = await spawnBridgeProcess(t, { env: { ...process.env, MSTAT_ALLOW_EXES: realpathSync('/bin/sleep') } });
   const cb = new TestClient(`ws://127.0.0.1:${b.port}/v1/ws`);
   t.teardown(() => cb.ws.terminate());
@@ -141,6 +141,6 @@ t.test('--same-uid, unprivileged bridge: a root-owned target is refused by the p
     t.match(l.targets.find((x) => x.pid === mine), { attachable: true, attached: true }, 'its own target: attachable, attached');
   } else t.fail(`list-targets: ${l.type === 'error' ? l.message : 'no listing'}`);
   await c.request({ type: 'unsubscribe', id: 'mine' }, 'unsubscribed', 'mine');
-  t.ok(await until(() => procStatus(mine)?.tracerPid === 0, 10_000), 'detached after the unsubscribe');
+  t.ok(await until(() => fullyDetached(mine), 10_000), 'detached after the unsubscribe');
   t.equal((await c.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
 });

@@ -9,7 +9,7 @@ import { configFromArgs } from '../../bridge/config.ts';
 import { descendants, healthz, spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { isAlive, lingeringStops, procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, isAlive, lingeringStops, procStatus, sleep, until } from '../support/proc.ts';
 import { LocalTarget } from '../../bridge/go/target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { ClientMessageSchema } from '../../protocol/client-messages.ts';
@@ -61,7 +61,7 @@ t.test('subscribe: samples with increasing seq, exact MemStats on a quiet target
   t.equal(latest.meta.exact, Object.keys(latest.meta.estimated).length === 0 && latest.meta.torn.length === 0, 'meta.exact agrees with the estimated/torn flags');
   t.ok(before >= 3);
   await c.request({ type: 'unsubscribe', id: 's1' }, 'unsubscribed', 's1');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'last unsubscribe detaches (after the linger)');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'last unsubscribe detaches (after the linger)');
 });
 
 t.test('two clients on one target share one gdb; each gets its own interval', async (t) => {
@@ -84,7 +84,7 @@ t.test('two clients on one target share one gdb; each gets its own interval', as
   await sleep(300);
   t.equal(procStatus(go.pid)?.tracerPid, tracer, 'still attached for the other client');
   b.ws.close();
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'detached after the last client left');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the last client left');
   t.same(await lingeringStops(go.pid), [], 'target running');
 });
 
@@ -121,7 +121,7 @@ t.test('gdb SIGKILLed: an error, then samples again; the target keeps running', 
   t.equal(procStatus(go.pid)?.tracerPid, newGdb);
   t.notOk(isAlive(gdbPid), 'the killed gdb is gone');
   await c.request({ type: 'unsubscribe', id: 'k' }, 'unsubscribed', 'k');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'detached after the unsubscribe');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the unsubscribe');
   t.same(await lingeringStops(go.pid), [], 'no thread of the target left stopped');
   t.equal((await go.command('memstats')).event, 'memstats', 'target answers');
 });
@@ -152,7 +152,7 @@ t.test('bad input gets coded errors and changes nothing', async (t) => {
   t.equal((await big.closed).code, 1009, 'oversized frame → close 1009');
   const d = await TestClient.connect(bridge, t);
   t.equal((await d.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'detached again after the last unsubscribe');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached again after the last unsubscribe');
   t.same(await lingeringStops(go.pid), [], 'target running');
 });
 
@@ -203,7 +203,7 @@ t.test('subscribing again while the linger detach is in flight: a fresh attach a
     t.equal(procStatus(go.pid)?.tracerPid, fresh?.gdbPid, 'its gdb traces the target');
     if (!(sub instanceof Error)) sub.unsubscribe();
     await c.request({ type: 'unsubscribe', id: again }, 'unsubscribed', again);
-    t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'detached after the last unsubscribe');
+    t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the last unsubscribe');
   }
   t.same(await lingeringStops(go.pid), [], 'target running');
 });
@@ -408,7 +408,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     t.ok(await until(() => shells.every((p) => !isAlive(p)), 10_000), `supervisor shell ${shells.join(',')} gone too`);
     await until(() => own.every((p) => !isAlive(p.pid)), 10_000);
     t.same(own.filter((p) => isAlive(p.pid)), [], 'nothing the bridge started is left');
-    t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'target untraced');
+    t.ok(await until(() => fullyDetached(go.pid), 5000), 'target untraced');
     t.same(await lingeringStops(go.pid), [], 'target not stopped');
     t.equal((await go.command('memstats')).event, 'memstats', 'target answers');
   });

@@ -19,7 +19,7 @@ import type { SampleMessage } from '../../protocol/server-messages.ts';
 import { testBridge } from '../support/bridge.ts';
 import { cliEnv, deadPid, REPO_ROOT } from '../support/cli.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -373,7 +373,7 @@ t.test('stdio, private bridge, consistent mode: capabilities, tree, refresh, con
   const adapterExit = new Promise((r) => a.proc.once('exit', r));
   await within(dc.disconnectRequest({}), 15_000, 'disconnect');
   t.notOk(isAlive(bridgePid), 'the private bridge stopped before the disconnect was answered');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'no tracer left on the target');
+  t.ok(await until(() => fullyDetached(go.pid), 5000), 'no tracer left on the target');
   t.ok(isAlive(go.pid), 'target still running');
   t.ok(/^[RS]/.test(procStatus(go.pid)?.state ?? ''), `target state ${procStatus(go.pid)?.state}`);
   t.equal((await go.command('resume')).event, 'resumed', 'target still answers');
@@ -468,6 +468,6 @@ t.test('the adapter killed outright: its private bridge follows and the target i
   t.ok(bridgePid > 0 && isAlive(bridgePid));
   a.proc.kill('SIGKILL');
   t.ok(await until(() => !isAlive(bridgePid), 10_000), 'the private bridge exited with its parent (parent-death signal)');
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 10_000), 'the target has no tracer');
+  t.ok(await until(() => fullyDetached(go.pid), 10_000), 'the target has no tracer');
   t.equal((await go.command('resume')).event, 'resumed', 'the target runs and answers');
 });

@@ -13,7 +13,7 @@ import { clearDiscoveryCache, discoveryCacheSize, listGoProcesses } from '../../
 import { TargetListingSchema, type TargetListing } from '../../protocol/target.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { BUILD_DIR, fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { fullyDetached, procStatus, until } from '../support/proc.ts';
 
 const builds = {
   default: fixture({ toolchain: '1.26' }),
@@ -147,7 +147,7 @@ t.test('a target traced by another gdb is not attachable until that gdb is gone'
   t.same(byPid(await listGoProcesses({ ownTracers: [gdb.pid] }), target.pid), expectOwn, 'ownTracers names it explicitly');
 
   await gdb.close({ graceMs: 2000 });
-  t.equal(await until(() => procStatus(target.pid)?.tracerPid === 0), true, 'TracerPid 0 after close');
+  t.equal(await until(() => fullyDetached(target.pid)), true, 'TracerPid 0 after close');
   const after = byPid(await listGoProcesses(), target.pid);
   t.match(after, { attachable: true }, 'attachable again');
   t.notOk(after?.reason, 'no reason');

@@ -19,7 +19,7 @@ import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { ensureRunning, resumeIfStopped } from '../../bridge/targets/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { gdbProcesses, isAlive, lingeringStops, procStatus, sleep, threadStates, until } from '../support/proc.ts';
+import { fullyDetached, gdbProcesses, isAlive, lingeringStops, procStatus, sleep, threadStates, until } from '../support/proc.ts';
 
 const build = fixture();
 
@@ -74,7 +74,7 @@ t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   t.same(gdb.attachedPids, [target.pid]);
 
   await targetDetach(gdb, target.pid);
-  t.equal(await until(() => procStatus(target.pid)?.tracerPid === 0), true, 'TracerPid 0 after detach');
+  t.equal(await until(() => fullyDetached(target.pid)), true, 'TracerPid 0 after detach');
   await assertRunning(t, target, 'target still running after detach');
 });
 
@@ -166,7 +166,7 @@ t.test('gdb SIGKILLed mid-command: pending commands reject with MI_ERR_GDB_EXITE
   t.same(exit.attachedPids, [target.pid], 'exit reports the still-attached target for the watchdog');
   await t.rejects(gdbShow(gdb, 'width'), { code: 'MI_ERR_GDB_EXITED' }, 'later commands fail at once');
   t.notOk(isAlive(gdb.pid), 'gdb process gone');
-  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'kernel detached the target');
+  t.ok(await until(() => fullyDetached(target.pid)), 'kernel detached the target');
   await assertRunning(t, target, 'target running');
 });
 
@@ -290,7 +290,7 @@ for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', '
     await exited;
     t.ok(await until(() => !isAlive(gdbPid), 5000), `gdb ${gdbPid} gone after the parent died`);
     t.same(gdbProcesses(child.pid), [], 'no gdb child of the dead parent');
-    t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+    t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
     t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
     await assertRunning(t, target, 'target running');
   });

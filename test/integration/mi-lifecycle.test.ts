@@ -12,7 +12,7 @@ import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { descendantPids, parentPid } from '../../bridge/mi/gdb-process.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
 import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
 
 const build = fixture();
 
@@ -82,7 +82,7 @@ t.test('stdout closes while the process lingers: pending commands reject at once
   t.equal(exit.signal, 'SIGKILL', 'the process exit is still reported');
   t.same(exit.attachedPids, [target.pid]);
   t.notOk(isAlive(supervisor!), 'supervisor reaped');
-  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
   await assertRunning(t, target, 'target running');
 });
 
@@ -106,7 +106,7 @@ t.test('stdin breaks while gdb lives on: pending commands reject at once, the cl
   const exit = await gdb.exited;
   t.comment(`gdb went after ${Date.now() - t0} ms (${exit.signal ?? `exit code ${exit.exitCode}`})`);
   t.notOk(isAlive(gdbPid), 'gdb reaped');
-  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
   await assertRunning(t, target, 'target running');
 });
@@ -125,7 +125,7 @@ t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, deta
   t.ok(exit.requested, 'an exit we asked for');
   t.notOk(isAlive(gdbPid), 'gdb reaped');
   t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
-  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'target untraced');
+  t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
   await assertRunning(t, target, 'target running');
 });
 
@@ -144,7 +144,7 @@ t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child an
   await t.rejects(busy, { code: 'MI_ERR_GDB_EXITED' }, 'the busy command rejects with the coded error');
   t.notOk(isAlive(gdbPid), 'gdb reaped');
   t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
-  t.ok(await until(() => procStatus(target.pid)?.tracerPid === 0), 'kernel detached the target');
+  t.ok(await until(() => fullyDetached(target.pid)), 'kernel detached the target');
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
   await assertRunning(t, target, 'target running');
 });

@@ -17,7 +17,7 @@ import { testBridge } from '../support/bridge.ts';
 import { deadPid, estimatedFields, lines, runMstat, runMstatInPty, tempDir, type CliResult } from '../support/cli.ts';
 import { jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { procStatus, sleep, threadStates, until } from '../support/proc.ts';
+import { fullyDetached, procStatus, sleep, threadStates, until } from '../support/proc.ts';
 import { freePort } from '../support/ports.ts';
 
 // ~30 subprocess CLIs (a tsx start and mostly a gdb each) on a loaded 2-CPU machine.
@@ -56,7 +56,7 @@ function expectError(t: Asserts, r: CliResult, code: number, keywords: RegExp[])
 /** Not stopped (no thread in T/t), not traced, still answering. */
 async function expectRunningUntraced(t: Asserts, go: GoTarget, what: string): Promise<void> {
   // A bridge detaches after its linger; our own gdb is gone when mstat exits.
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), `${what}: target not traced (TracerPid 0)`);
+  t.ok(await until(() => fullyDetached(go.pid), 5000), `${what}: target not traced (TracerPid 0)`);
   await sleep(200); // a late group-stop would show now
   const st = procStatus(go.pid);
   t.ok(st && st.state !== 'T' && st.state !== 't' && st.state !== 'Z', `${what}: target not stopped (State ${st?.state})`);
@@ -118,7 +118,7 @@ t.test('--bridge prints what a direct read prints (json, text, prom), and both e
   /** One read through the bridge, then wait for its detach (after the linger) so a direct attach can follow. */
   const viaBridge = async (args: string[]): Promise<CliResult> => {
     const r = await runMstat([...args, '--bridge', url], { env });
-    t.ok(await until(() => procStatus(go.pid)?.tracerPid === 0, 5000), 'the bridge detached after the read');
+    t.ok(await until(() => fullyDetached(go.pid), 5000), 'the bridge detached after the read');
     return r;
   };
 

@@ -19,7 +19,7 @@ import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { differentialRound, jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet, type RoundResult } from '../support/differential.ts';
 import { fixture, fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
-import { isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
 import { ALIAS, sshClientsUsing, startSshd, type TestSshd } from '../support/sshd.ts';
 
 t.setTimeout(300_000);
@@ -55,10 +55,7 @@ function open(host: TestSshd, pid: number, opts: { exe?: string; cacheDir: strin
 
 /** The target runs (no thread stays stopped) and nobody traces it. */
 async function leftAlone(t: Test, pid: number, what: string): Promise<void> {
-  const ok = await until(() => {
-    const s = procStatus(pid);
-    return s !== undefined && s.tracerPid === 0 && s.state !== 'T' && s.state !== 't';
-  }, 15_000);
+  const ok = await until(() => fullyDetached(pid), 15_000);
   const s = procStatus(pid);
   t.ok(ok, `${what}: target ${pid} running and untraced (state ${s?.state}, tracer ${s?.tracerPid})`);
 }
@@ -218,10 +215,7 @@ async function cutAndRecover(t: Test, host: TestSshd, go: GoTarget, c: TestClien
   const from = c.received.length;
   process.kill(procs[0]!.pid, 'SIGKILL');
   // Between the cut and the re-attach (a new preflight comes first), the target must be free.
-  const freed = await until(() => {
-    const s = procStatus(go.pid);
-    return s !== undefined && s.tracerPid === 0 && s.state !== 'T';
-  }, 15_000, 5);
+  const freed = await until(() => fullyDetached(go.pid), 15_000, 5);
   t.ok(freed, `${which} killed: the target runs untraced (gdbserver detached or was killed by its wrapper)`);
   t.notOk(isAlive(oldTracer), `${which} killed: the old gdbserver is gone`);
   const err = await c.next('error', (m) => m.id === sub, 15_000, from);
@@ -281,8 +275,7 @@ t.test('link down (namespace veth down): target freed by the remote side, error,
   const [err, freed] = await Promise.all([
     c.next('error', (m) => m.id === 'd', 40_000, from).then((m) => ((errMs = Date.now() - downAt), m)),
     until(() => {
-      const s = procStatus(go.pid);
-      const ok = s !== undefined && s.tracerPid === 0 && s.state !== 'T';
+      const ok = fullyDetached(go.pid);
       if (ok && freedMs < 0) freedMs = Date.now() - downAt;
       return ok;
     }, 40_000, 50),

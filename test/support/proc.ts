@@ -36,6 +36,24 @@ export function threadStates(pid: number): string[] {
   return out;
 }
 
+/**
+ * No thread of `pid` is traced or stopped. gdb detaches threads one by one and the main
+ * thread's TracerPid can read 0 while others are still in ptrace stop, so that alone does
+ * not mean the target runs again. False when the process is gone.
+ */
+export function fullyDetached(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tids.every((tid) => {
+    const s = procStatus(Number(tid));
+    return s === undefined || (s.tracerPid === 0 && s.state !== 't' && s.state !== 'T');
+  });
+}
+
 /** tid → state letter for every thread. */
 export function threadStateMap(pid: number): Map<number, string> {
   const out = new Map<number, string>();
