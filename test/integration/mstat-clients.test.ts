@@ -247,17 +247,18 @@ t.test('--bridge errors: wrong or missing token, no bridge â†’ 7; wire errors â†
 /** Runs `mstat --watch` into a pipe, sends SIGINT after `n` lines; returns the run and the lines seen before. */
 async function watchUntilSigint(args: string[], n: number, env: Record<string, string>): Promise<{ r: CliResult; sentAfter: number }> {
   let seen = 0;
-  let sent = false;
+  let sentAfter = 0;
   const r = await runMstat(['--watch', '--interval', '200ms', ...args], {
     env,
     timeoutMs: 90_000,
     onStdoutLine: (_line, pid) => {
-      if (++seen < n || sent) return;
-      sent = true;
+      if (++seen < n || sentAfter > 0) return;
+      // Counted here: a line already on its way when the signal lands is printed too.
+      sentAfter = seen;
       process.kill(pid, 'SIGINT');
     },
   });
-  return { r, sentAfter: seen };
+  return { r, sentAfter };
 }
 
 function expectWatchLines(t: Asserts, out: string, n: number, what: string): void {
