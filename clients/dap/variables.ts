@@ -1,8 +1,10 @@
 // MemStats as DAP scopes and variables. Each refresh the client is told about pins the then
 // latest sample as a generation, so one tree view never mixes two samples; variable references
 // come from that generation's own Handles, numbered in its own range, so a reference the client
-// still holds from an older view never names a node of a newer one. Only a few generations
-// are kept: memory stays bounded however long the session runs.
+// still holds from an older view never names a node of a newer one. Generations are kept for
+// a few seconds, so a slow client (remote VS Code, a loaded machine) can finish reading the view
+// it asked for even when a refresh per sample pins a new one every 100 ms; a cap keeps memory
+// bounded however long the session runs.
 import { Handles, Scope, Variable } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
@@ -12,11 +14,14 @@ import { evaluateExpression, memStatsScopes, type TreeNode } from './memstats-tr
 const GEN_SPAN = 10_000;
 /** Generation slots before numbers wrap (keeps references below 2^31). */
 const GEN_SLOTS = 200_000;
-/** Generations kept for in-flight requests of views the client has not refreshed yet. */
-const KEEP = 4;
+/** Generations kept for in-flight requests of views the client has not refreshed yet: the last KEEP_MIN, and any younger than KEEP_MS, at most KEEP_MAX. */
+export const KEEP_MIN = 4;
+export const KEEP_MS = 5_000;
+export const KEEP_MAX = 64;
 
 interface Generation {
   slot: number;
+  pinnedAt: number;
   sample: SampleMessage;
   handles: Handles<() => TreeNode[]>;
   /** node key → reference: asking twice for the same node gives the same reference */
@@ -27,6 +32,8 @@ export class MemStatsVariables {
   private readonly gens = new Map<number, Generation>();
   private current = 0;
 
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** The sample the client's next scopes/variables requests will see. */
   get pinned(): SampleMessage | undefined {
     return this.gens.get(this.current)?.sample;
@@ -36,11 +43,17 @@ export class MemStatsVariables {
   pin(sample: SampleMessage): void {
     if (this.pinned === sample) return;
     this.current = (this.current % GEN_SLOTS) + 1;
-    this.gens.set(this.current, { slot: this.current, sample, handles: new Handles(this.current * GEN_SPAN + 1), refs: new Map() });
-    for (const k of [...this.gens.keys()]) {
+    const now = this.now();
+    this.gens.set(this.current, { slot: this.current, pinnedAt: now, sample, handles: new Handles(this.current * GEN_SPAN + 1), refs: new Map() });
+    for (const [k, g] of this.gens) {
       const age = (this.current - k + GEN_SLOTS) % GEN_SLOTS;
-      if (age >= KEEP) this.gens.delete(k);
+      if (age >= KEEP_MAX || (age >= KEEP_MIN && now - g.pinnedAt > KEEP_MS)) this.gens.delete(k);
     }
+  }
+
+  /** Generations held now (for tests and the memory bound). */
+  get kept(): number {
+    return this.gens.size;
   }
 
   scopes(): DebugProtocol.Scope[] {
