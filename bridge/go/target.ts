@@ -193,14 +193,19 @@ export class TargetReader {
           const t0 = process.hrtime.bigint();
           this.stopRequested = true;
           let snap;
+          let t1 = t0;
+          let t2 = t0;
           try {
             await this.stopAll();
+            t1 = process.hrtime.bigint();
             snap = await readSnapshot({ ...ctx, callers: true });
+            t2 = process.hrtime.bigint();
           } finally {
             await execContinueAll(this.gdb);
             this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
           }
+          this.log.debug({ stopNs: String(t1 - t0), readNs: String(t2 - t1), resumeNs: String(process.hrtime.bigint() - t2), reads: mem.reads }, 'consistent sample phases');
           // Decoding is pure CPU work on the bytes read: it runs after the target resumed.
           last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
         } else {
