@@ -205,7 +205,9 @@ export class TargetReader {
             this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
           }
-          this.log.debug({ stopNs: String(t1 - t0), readNs: String(t2 - t1), resumeNs: String(process.hrtime.bigint() - t2), reads: mem.reads }, 'consistent sample phases');
+          if (this.log.isLevelEnabled('debug')) {
+            this.log.debug({ stopNs: String(t1 - t0), readNs: String(t2 - t1), resumeNs: String(process.hrtime.bigint() - t2), reads: mem.reads }, 'consistent sample phases');
+          }
           // Decoding is pure CPU work on the bytes read: it runs after the target resumed.
           last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
         } else {
