@@ -2,7 +2,7 @@
 // while the process is still there, and close()'s SIGTERM/SIGKILL fallback. No fake gdb:
 // each situation is produced by the real gdb (and its real supervisor shell).
 import { readFileSync } from 'node:fs';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { silentLogger } from '../../bridge/log.ts';
 import { MiClient } from '../../bridge/mi/client.ts';
 import { interpreterExecConsole } from '../../bridge/mi/commands/console.ts';
@@ -111,6 +111,14 @@ t.test('stdin breaks while gdb lives on: pending commands reject at once, the cl
   await assertRunning(t, target, 'target running');
 });
 
+/** After close(): gdb and its `shell` child reaped, the target detached and running. */
+async function expectGdbAndChildGone(t: Test, gdbPid: number, sleepPid: number, target: GoTarget): Promise<void> {
+  t.notOk(isAlive(gdbPid), 'gdb reaped');
+  t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
+  t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
+  await assertRunning(t, target, 'target running');
+}
+
 t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, detaches and is reaped', async (t) => {
   const { gdb, target } = await attachedGdb(t);
   const busy = interpreterExecConsole(gdb, 'shell sleep 30', { timeoutMs: 60_000 });
@@ -123,10 +131,7 @@ t.test('close(): gdb busy past -gdb-exit is SIGTERMed with its shell child, deta
   const took = Date.now() - t0;
   t.ok(took < 5000, `close returned in ${took} ms, long before the 30 s sleep`);
   t.ok(exit.requested, 'an exit we asked for');
-  t.notOk(isAlive(gdbPid), 'gdb reaped');
-  t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
-  t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
-  await assertRunning(t, target, 'target running');
+  await expectGdbAndChildGone(t, gdbPid, sleepPid, target);
 });
 
 t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child and reaped', async (t) => {
@@ -142,9 +147,6 @@ t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child an
   t.ok(took < 5000, `close returned in ${took} ms`);
   t.equal(exit.signal, 'SIGKILL', 'the last resort was needed');
   await t.rejects(busy, { code: 'MI_ERR_GDB_EXITED' }, 'the busy command rejects with the coded error');
-  t.notOk(isAlive(gdbPid), 'gdb reaped');
-  t.ok(await until(() => !isAlive(sleepPid), 2000), 'its `sleep` child is gone too (no orphan)');
-  t.ok(await until(() => fullyDetached(target.pid)), 'kernel detached the target');
+  await expectGdbAndChildGone(t, gdbPid, sleepPid, target);
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
-  await assertRunning(t, target, 'target running');
 });
