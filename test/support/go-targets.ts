@@ -69,6 +69,8 @@ export class GoTarget {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly waiters: Array<{ pred: (e: TargetEvent) => boolean; resolve: (e: TargetEvent) => void }> = [];
   lastHeartbeat: { counter: number; at: number } | undefined;
+  /** What the target wrote on stderr (the last 64 KiB): a panic's or SIGQUIT's goroutine dump. */
+  stderrText = '';
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): Promise<GoTarget> {
@@ -87,7 +89,11 @@ export class GoTarget {
     this.proc = proc;
     this.pid = proc.pid!;
     this.exit = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-    proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[target ${this.pid}] ${d}`));
+    proc.stderr.on('data', (d: Buffer) => {
+      this.stderrText = (this.stderrText + d.toString()).slice(-65536);
+      // A goroutine dump is expected where a test asks for one; show the first lines only.
+      process.stderr.write(`[target ${this.pid}] ${d.toString().split('\n').slice(0, 8).join('\n')}\n`);
+    });
     const rl = createInterface({ input: proc.stdout });
     rl.on('line', (line) => this.onLine(line));
     this.readyPromise = this.next((e) => e.event === 'ready', 15_000);
@@ -135,11 +141,16 @@ export class GoTarget {
   }
 
   /** Sends a control command and waits for its reply event. */
-  async command(cmd: 'pause' | 'resume' | 'memstats' | 'memstats-p' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash', timeoutMs = 10_000): Promise<TargetEvent> {
-    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', 'memstats-p': 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash' }[cmd];
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'memstats-p' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash' | 'spawn' | 'exec', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', 'memstats-p': 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash', spawn: 'spawned', exec: 'exec' }[cmd];
     const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
     this.proc.stdin.write(cmd + '\n');
     return p;
+  }
+
+  /** Writes a command without waiting for a reply (`panic` has none). */
+  send(cmd: string): void {
+    this.proc.stdin.write(cmd + '\n');
   }
 
   /** Resolves with a heartbeat counter value seen after this call. */

@@ -34,10 +34,11 @@
 //	            SIGABRT to itself (with GOTRACEBACK=crash: a core dump). Nothing is allocated
 //	            between ReadMemStats and the dump, so the core holds the state it reported.
 //	exit     -> {"event":"exit"}      then exit status 0
+//	spawn, exec, panic: see harm.go (with -notify, -exec-into, -child-exit)
 //	other    -> {"event":"error","message":"..."}
 //
 // Blank lines are ignored. The process exits with status 0 on -deadline,
-// on SIGTERM/SIGINT, or (with -control) when stdin reaches EOF; in those cases
+// on SIGTERM/SIGINT (unless -notify says otherwise), or (with -control) when stdin reaches EOF; in those cases
 // it prints {"event":"exit","reason":"deadline"|"signal"|"eof"} first.
 package main
 
@@ -542,6 +543,12 @@ func control(g *gate, done chan<- string, in io.Reader) {
 			replyEmit(event{Event: "stacks"})
 		case string(cmd) == "crash":
 			crash()
+		case string(cmd) == "spawn":
+			replyEmit(spawn())
+		case string(cmd) == "exec":
+			replyEmit(execSelf())
+		case string(cmd) == "panic":
+			panic("memhog: panic on request")
 		case string(cmd) == "exit":
 			done <- "exit"
 			select {} // main prints the reply and exits
@@ -578,8 +585,20 @@ func main() {
 		os.Exit(2)
 	}
 
+	if *childExit >= 0 {
+		childMain(*childExit)
+	}
 	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	if *notifyFlag == "" {
+		signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	} else {
+		sigs, err := parseNotify(*notifyFlag)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "memhog:", err)
+			os.Exit(2)
+		}
+		reportSignals(sigs)
+	}
 	var deadlineC <-chan time.Time
 	if *deadline > 0 {
 		deadlineC = time.After(*deadline)
