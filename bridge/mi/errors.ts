@@ -16,6 +16,8 @@ export const MiErrorCode = {
   BAD_REPLY: 'MI_ERR_BAD_REPLY',
   /** An argument was refused before it reached gdb (e.g. a control character in console text). */
   BAD_ARGUMENT: 'MI_ERR_BAD_ARGUMENT',
+  /** gdb would stop the target on a signal, or keep one from it (`info signals` after attach). */
+  SIGNALS_NOT_PASSED: 'MI_ERR_SIGNALS_NOT_PASSED',
 } as const;
 export type MiErrorCode = (typeof MiErrorCode)[keyof typeof MiErrorCode];
 

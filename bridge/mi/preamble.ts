@@ -5,11 +5,12 @@ import { interpreterExecConsole } from './commands/console.ts';
 import { MiError, MiErrorCode } from './errors.ts';
 
 /**
- * Go raises these routinely (SIGPIPE on a closed socket, SIGSEGV for recovered nil
- * dereferences, SIGURG for preemption); gdb's defaults would freeze the target on them.
+ * Every signal passes to the program, without stopping or printing (gdb-mi-notes.md §10).
+ * `all` leaves out SIGINT and SIGTRAP, which gdb keeps for itself; SIGINT must pass too (a
+ * Ctrl-C or `kill -INT` meant for the program), SIGTRAP is never raised (no breakpoints).
+ * A named list once left out SIGTERM, SIGINT and SIGQUIT, and a `kill PID` froze the target.
  */
-export const SIGNAL_PASSTHROUGH =
-  'handle SIGPIPE SIGSEGV SIGBUS SIGFPE SIGUSR1 SIGUSR2 SIGHUP SIGALRM SIGCHLD SIGWINCH SIGPROF SIGURG SIGIO nostop noprint pass';
+export const SIGNAL_PASSTHROUGH = ['handle all nostop noprint pass', 'handle SIGINT nostop noprint pass'] as const;
 
 export const PREAMBLE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
   // mi-async: without it gdb stops reading commands while the inferior runs.
@@ -33,7 +34,7 @@ export const PREAMBLE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
 export async function applyPreamble(c: MiClient): Promise<{ features: string[] }> {
   await Promise.all([
     ...PREAMBLE_SETTINGS.map(([k, v]) => gdbSet(c, k, v)),
-    interpreterExecConsole(c, SIGNAL_PASSTHROUGH),
+    ...SIGNAL_PASSTHROUGH.map((cmd) => interpreterExecConsole(c, cmd)),
   ]);
   // An unknown or mistyped -gdb-set only warns; read the ones that protect the target back.
   for (const name of ['mi-async', 'non-stop', 'pagination', 'confirm', 'language']) {

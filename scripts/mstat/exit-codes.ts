@@ -39,6 +39,7 @@ const LOCAL: Readonly<Record<string, number>> = {
   GO_ERR_PTRACE_DENIED: EXIT.ptrace,
   MI_ERR_GDB_MISSING: EXIT.gdb,
   MI_ERR_GDB_UNSUPPORTED: EXIT.gdb,
+  MI_ERR_SIGNALS_NOT_PASSED: EXIT.gdb,
   GO_ERR_BUILD_ID_MISMATCH: EXIT.buildId,
   GO_ERR_BAD_CORE: EXIT.notReadable,
   SSH_ERR_UNREACHABLE: EXIT.ssh,
