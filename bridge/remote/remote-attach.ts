@@ -8,24 +8,9 @@ import type { MiClient } from '../mi/client.ts';
 import { interpreterExecConsole } from '../mi/commands/console.ts';
 import { execContinueAll } from '../mi/commands/exec.ts';
 import { targetAttach, targetSelect } from '../mi/commands/target.ts';
+import { threadInfo, type ThreadState } from '../mi/commands/thread.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { ThreadTracker } from '../go/threads.ts';
-
-interface ThreadState {
-  id: string;
-  state: string;
-}
-
-async function threadStates(gdb: MiClient): Promise<ThreadState[]> {
-  const r = await gdb.send('-thread-info');
-  const threads = r.record.results.threads;
-  if (!Array.isArray(threads)) return [];
-  return threads.flatMap((t) => {
-    if (typeof t !== 'object' || t === null || Array.isArray(t)) return [];
-    const o = t as Record<string, unknown>;
-    return typeof o.id === 'string' && typeof o.state === 'string' ? [{ id: o.id, state: o.state }] : [];
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -51,7 +36,7 @@ async function quietStops(gdb: MiClient, tracker: ThreadTracker, timeoutMs: numb
 async function waitThreads(gdb: MiClient, pred: (s: string) => boolean, timeoutMs: number): Promise<ThreadState[]> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const ts = await threadStates(gdb);
+    const ts = await threadInfo(gdb);
     if (ts.length > 0 && ts.every((t) => pred(t.state))) return ts;
     if (Date.now() >= end) return ts;
     await sleep(20);
@@ -89,7 +74,7 @@ export async function attachThroughGdbserver(
     // or the stop reports have ceased (a thread that caught a passed signal, e.g. SIGURG,
     // during the attach is already running again and reports nothing more).
     await quietStops(gdb, tracker, 20_000, 300);
-    const before = await threadStates(gdb);
+    const before = await threadInfo(gdb);
     log.debug({ stopped: before.filter((t) => t.state === 'stopped').length, threads: before.length }, 'attach stops reported');
     for (let round = 1; ; round++) {
       await execContinueAll(gdb);
@@ -97,11 +82,13 @@ export async function attachThroughGdbserver(
       let after = await waitThreads(gdb, (s) => s === 'running', 2000);
       if (after.every((t) => t.state === 'running')) {
         await sleep(100);
-        after = await threadStates(gdb);
+        after = await threadInfo(gdb);
       }
       const still = after.filter((t) => t.state !== 'running');
       if (still.length === 0) {
         log.debug({ threads: after.length }, 'remote target attached; every thread running');
+        // From now on a SIGSTOP is the program's business again, like every other signal.
+        await interpreterExecConsole(gdb, 'handle SIGSTOP nostop noprint pass');
         return;
       }
       if (round >= 3) throw new GoError(GoErrorCode.READ_FAILED, `process ${pid}: threads ${still.map((t) => t.id).join(',')} did not resume after -exec-continue --all`);

@@ -1,0 +1,103 @@
+// A thread must never stay stopped because of us. In non-stop mode with every signal passed
+// (preamble.ts) gdb reports no stop of its own; the only stops we cause are the per-thread
+// SIGSTOPs of our own `-exec-interrupt --all` (consistent mode, reported with signal-name
+// "0") and an attach's. Anything else (a `handle` row someone changed, a stray catchpoint, a
+// stop that arrived after our resume) is a fault: the thread is resumed at once, with the
+// signal it stopped on handed to the program, and the fault is logged with its reason.
+import type { Logger } from '../log.ts';
+import type { MiClient, SendOptions } from './client.ts';
+import { execContinueThread, resumeThreadWithSignal } from './commands/exec.ts';
+import { threadInfo } from './commands/thread.ts';
+import type { MiAsyncRecord } from './records.ts';
+
+export interface UnexpectedStop {
+  threadId: string;
+  /** gdb's `reason` (signal-received, exec, fork, …) */
+  reason: string;
+  /** the signal the thread stopped on, if any (it is passed on) */
+  signal: string | undefined;
+  /** how it ended: resumed, or the resume failed (the thread may have exited meanwhile) */
+  outcome: 'resumed' | 'failed';
+}
+
+/** Stops that mean the process is gone, not stopped. */
+const EXIT_REASONS = new Set(['exited', 'exited-normally', 'exited-signalled']);
+
+export class StopGuard {
+  /** Inside our own whole-process stop: its signal-0 stops are expected. */
+  private ownStop = false;
+  private disposed = false;
+  private readonly resuming = new Set<string>();
+  /** faults seen so far */
+  faults = 0;
+  private readonly onAsync = (r: MiAsyncRecord): void => this.check(r);
+
+  constructor(
+    private readonly gdb: MiClient,
+    private readonly log: Logger,
+    private readonly onFault: (s: UnexpectedStop) => void = () => undefined,
+  ) {
+    gdb.on('async', this.onAsync);
+  }
+
+  /** Our `-exec-interrupt --all` is about to be sent: its stops are ours until endOwnStop(). */
+  beginOwnStop(): void {
+    this.ownStop = true;
+  }
+
+  /** Our `-exec-continue --all` has been answered: from now on every stop is a fault. */
+  endOwnStop(): void {
+    this.ownStop = false;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.gdb.off('async', this.onAsync);
+  }
+
+  /**
+   * Resumes every thread gdb lists as stopped (for stops reported before the guard existed,
+   * e.g. during an attach). Returns how many it resumed.
+   */
+  async sweep(opts?: SendOptions): Promise<number> {
+    if (this.ownStop) return 0;
+    const threads = await threadInfo(this.gdb, opts);
+    const stopped = threads.filter((t) => t.state === 'stopped');
+    for (const t of stopped) await this.resume({ threadId: t.id, reason: 'found-stopped', signal: undefined });
+    return stopped.length;
+  }
+
+  private check(r: MiAsyncRecord): void {
+    if (this.disposed || r.kind !== 'exec' || r.class !== 'stopped') return;
+    const reason = typeof r.results.reason === 'string' ? r.results.reason : '';
+    if (EXIT_REASONS.has(reason)) return;
+    const threadId = r.results['thread-id'];
+    const signal = typeof r.results['signal-name'] === 'string' ? r.results['signal-name'] : undefined;
+    // Ours: the stop our interrupt asks for (SIGSTOP, which gdb reports as signal 0).
+    if (this.ownStop && (signal === '0' || reason === '')) return;
+    if (typeof threadId !== 'string') {
+      this.log.warn({ reason, signal, record: r.results }, 'a stop without a thread id; resuming every thread');
+      void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'resuming after an unexpected stop failed'));
+      return;
+    }
+    void this.resume({ threadId, reason: reason || 'unknown', signal: signal === '0' ? undefined : signal });
+  }
+
+  private async resume(s: Omit<UnexpectedStop, 'outcome'>): Promise<void> {
+    if (this.resuming.has(s.threadId) || this.gdb.isExited) return;
+    this.resuming.add(s.threadId);
+    this.faults++;
+    let outcome: UnexpectedStop['outcome'] = 'resumed';
+    try {
+      if (s.signal !== undefined && /^SIG[A-Z0-9]+$/.test(s.signal)) await resumeThreadWithSignal(this.gdb, s.threadId, s.signal);
+      else await execContinueThread(this.gdb, s.threadId);
+    } catch (err) {
+      outcome = 'failed';
+      this.log.warn({ err, ...s }, 'could not resume a thread stopped by something we did not ask for');
+    } finally {
+      this.resuming.delete(s.threadId);
+    }
+    if (outcome === 'resumed') this.log.warn(s, 'a thread was stopped by something we did not ask for; resumed it at once, its signal passed on');
+    this.onFault({ ...s, outcome });
+  }
+}
