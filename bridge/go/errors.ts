@@ -12,6 +12,10 @@ export const GoErrorCode = {
   LAYOUT: 'GO_ERR_LAYOUT',
   READ_FAILED: 'GO_ERR_READ_FAILED',
   TARGET_EXITED: 'GO_ERR_TARGET_EXITED',
+  /** the process exec'd another program: what was resolved no longer applies */
+  TARGET_REPLACED: 'GO_ERR_TARGET_REPLACED',
+  /** the process has been stopped for over a second while attached */
+  TARGET_STOPPED: 'GO_ERR_TARGET_STOPPED',
   NOT_ELF: 'GO_ERR_NOT_ELF',
   UNREADABLE: 'GO_ERR_UNREADABLE',
   BAD_CORE: 'GO_ERR_BAD_CORE',

@@ -1,9 +1,11 @@
 // A process on this host: `attach PID &` (non-stop, stops no thread), /proc for liveness,
 // and the local SIGCONT watchdog.
+import { readlinkSync, statSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { attachInBackground } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
+import { forkedNotExeced, stoppedThreadIds } from '../targets/proc-status.ts';
 import { ensureRunning, processAlive } from '../targets/watchdog.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
@@ -22,20 +24,53 @@ export class LocalAccess implements TargetAccess {
     this.description = `process ${pid}`;
   }
 
+  /** /proc/PID/exe's device and inode when preflight ran */
+  private image: string | undefined;
+
   preflight(): Promise<Preflight> {
+    this.image = this.imageId();
     return preflightLocal(this.pid, this.exe);
+  }
+
+  private imageId(): string | undefined {
+    try {
+      const st = statSync(`/proc/${this.pid}/exe`);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  childExeced(pid: number): boolean {
+    return !forkedNotExeced(pid);
+  }
+
+  replacedProgram(): string | undefined {
+    const now = this.imageId();
+    if (now === undefined || this.image === undefined || now === this.image) return undefined;
+    try {
+      return readlinkSync(`/proc/${this.pid}/exe`);
+    } catch {
+      return 'another program';
+    }
   }
 
   async attach(gdb: MiClient): Promise<void> {
     try {
       await attachInBackground(gdb, this.pid);
     } catch (err) {
+      // gdb words a process that exits mid-attach in several ways (/proc/PID/ns/mnt missing, …).
+      if (!processAlive(this.pid)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${this.pid} exited while it was being attached`, { cause: err });
       throw attachError(err, this.pid);
     }
   }
 
   async alive(): Promise<boolean> {
     return processAlive(this.pid);
+  }
+
+  stoppedThreads(): number[] {
+    return stoppedThreadIds(this.pid);
   }
 
   async ensureRunning(log: Logger, settleMs: number): Promise<void> {

@@ -63,12 +63,12 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
     if (!elf.goBuildId || elf.goBuildId !== procElf.goBuildId) {
       throw new GoError(
         GoErrorCode.BUILD_ID_MISMATCH,
-        `--exe ${exe} is not the build process ${pid} runs (Go build ID ${elf.goBuildId ?? 'none'} vs ${procElf.goBuildId ?? 'none'}); pass an unstripped copy of the same build`,
+        `${exe} is not the build process ${pid} runs (Go build ID ${elf.goBuildId ?? 'none'} vs ${procElf.goBuildId ?? 'none'}); give an unstripped copy of the same build`,
       );
     }
     symbolFile = exe;
   }
-  const how = `rebuild without -ldflags='-s -w' / '-w', or pass --exe with an unstripped copy of the same build`;
+  const how = `rebuild without -ldflags='-s -w' / '-w', or give an unstripped copy of the same build (mstat --exe FILE; "exe" in a bridge subscription's target; mstat-bridge --scrape-attach PID=FILE)`;
   const built = procElf.goVersion ? ` (${procElf.goVersion})` : '';
   if (!elf.hasSymtab) throw new GoError(GoErrorCode.NO_SYMBOLS, `${exe ?? exePath}${built} has no symbol table (built with -ldflags='-s -w' or stripped); ${how}`);
   if (!elf.hasDwarf) throw new GoError(GoErrorCode.NO_DWARF, `${exe ?? exePath}${built} has no DWARF debug info (built with -ldflags=-w); ${how}`);

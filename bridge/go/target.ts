@@ -2,12 +2,17 @@
 // preflight, layouts (cached by build ID), non-stop attach without stopping anything,
 // samples in live or consistent mode, and a detach on every exit path. What differs between
 // the kinds of target lives in a TargetAccess.
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
 import { execContinueAll, execInterruptAll } from '../mi/commands/exec.ts';
 import { fileExecAndSymbols } from '../mi/commands/file.ts';
+import { threadInfo } from '../mi/commands/thread.ts';
 import { openGdb } from '../mi/open.ts';
+import { MiError, MiErrorCode } from '../mi/errors.ts';
+import { verifySignalsPassed } from '../mi/signals.ts';
+import { StopGuard, type UnexpectedStop } from '../mi/stop-guard.ts';
 import { archFor, type ArchConstants } from './arch.ts';
 import { resolveDecoderLayout, type DecoderLayout } from './decoder-layout.ts';
 import { GoError, GoErrorCode } from './errors.ts';
@@ -21,6 +26,7 @@ import type { Preflight } from './preflight.ts';
 import { readSnapshot } from './read.ts';
 import type { TargetAccess } from './target-access.ts';
 import { ThreadTracker } from './threads.ts';
+import { StopWatcher, type LastingStop } from './stop-monitor.ts';
 
 export type SampleMode = 'live' | 'consistent';
 
@@ -58,6 +64,17 @@ export interface ReaderOptions {
   log: Logger;
   gdbPath?: string | undefined;
   cacheDir?: string | undefined;
+  /** Sees the gdb client as soon as it runs (transcripts; tests that misconfigure it on purpose). */
+  onGdb?: ((gdb: MiClient) => void) | undefined;
+}
+
+export interface ReaderEvents {
+  /** A thread was stopped by something we did not ask for; it was resumed at once. */
+  'unexpected-stop': [UnexpectedStop];
+  /** The target has been stopped for over a second while attached (see stop-monitor.ts). */
+  'target-stopped': [LastingStop];
+  /** A reported lasting stop is over. */
+  'target-running': [];
 }
 
 export interface OpenTargetOptions extends ReaderOptions {
@@ -66,8 +83,16 @@ export interface OpenTargetOptions extends ReaderOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+/** How long gdb gets to answer when the target seems stuck before it is killed (which detaches). */
+const STUCK_PING_MS = 1000;
+/** gdb prints this (console) when the inferior calls exec; no MI record reports it. */
+const EXEC_NOTICE = /^process (\d+) is executing new program: (.*)\n?$/;
+/** …and this when a thread vforks (os/exec does); nothing reports the vfork's end. */
+const VFORK_NOTICE = /^\[Detaching after vfork from child process (\d+)\]\n?$/;
+/** How long a consistent stop waits for vforks in flight to end (then it goes ahead). */
+const VFORK_WAIT_MS = 250;
 
-export class TargetReader {
+export class TargetReader extends EventEmitter<ReaderEvents> {
   readonly info: TargetInfo;
   /** true when the layout came from the on-disk cache */
   readonly layoutCached: boolean;
@@ -79,6 +104,12 @@ export class TargetReader {
   private inFlight: Promise<unknown> | undefined;
   /** -exec-interrupt --all was sent and not yet undone by -exec-continue --all. */
   private stopRequested = false;
+  /** the program the process exec'd, once gdb saw it do so */
+  private replacedBy: string | undefined;
+  /** vfork children (pid → when gdb reported them) that may not have exec'd or exited yet */
+  private readonly vforks = new Map<number, number>();
+  private guard: StopGuard | undefined;
+  private recovering = false;
 
   private constructor(
     private readonly access: TargetAccess,
@@ -89,10 +120,12 @@ export class TargetReader {
     private readonly rule: HeadroomRule,
     private readonly bias: bigint,
     private readonly threads: ThreadTracker,
+    private readonly watcher: StopWatcher,
     private readonly log: Logger,
     cached: boolean,
     layoutCommands: number,
   ) {
+    super();
     this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId, ...access.labels };
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
@@ -100,6 +133,65 @@ export class TargetReader {
       // A detach also reports thread-group-exited, but without an exit code.
       if (r.kind === 'notify' && r.class === 'thread-group-exited' && r.results['exit-code'] !== undefined) this.exited = true;
     });
+    gdb.on('stream', (r) => {
+      if (r.kind !== 'console') return;
+      const m = EXEC_NOTICE.exec(r.text);
+      if (m && Number(m[1]) === this.info.pid) {
+        this.replacedBy = m[2]!;
+        log.warn({ program: this.replacedBy }, 'the process replaced its program (exec); this reader is done');
+      }
+      const v = VFORK_NOTICE.exec(r.text);
+      if (v) this.vforks.set(Number(v[1]), Date.now());
+    });
+  }
+
+  /**
+   * After attach: refuse a gdb that would not pass every signal, then guard against stops we
+   * did not cause and watch for lasting ones. A core has no threads to stop or resume.
+   */
+  private async guardTarget(): Promise<void> {
+    this.watcher.setHandlers({
+      lasting: (lasting) => {
+        this.log.warn(lasting, 'the target has been stopped for over a second while attached');
+        this.emit('target-stopped', lasting);
+        if (!this.recovering) void this.unstick(lasting);
+      },
+      over: () => {
+        this.log.info('the target runs again');
+        this.emit('target-running');
+      },
+    });
+    if (this.access.frozen) return;
+    await verifySignalsPassed(this.gdb);
+    this.guard = new StopGuard(this.gdb, this.log, (s) => this.emit('unexpected-stop', s));
+    const found = await this.guard.sweep();
+    if (found > 0) this.log.warn({ threads: found }, 'threads were stopped right after attaching; resumed them');
+  }
+
+  /**
+   * A lasting stop: ask gdb to resume whatever it has stopped; a gdb that does not answer
+   * within STUCK_PING_MS is wedged and is killed, which detaches every thread (the kernel
+   * resumes them; close() SIGCONTs a group-stopped one).
+   */
+  private async unstick(lasting: LastingStop): Promise<void> {
+    this.recovering = true;
+    try {
+      if (lasting.cause === 'other' && this.guard) {
+        await this.guard.sweep({ timeoutMs: STUCK_PING_MS });
+      } else {
+        await threadInfo(this.gdb, { timeoutMs: STUCK_PING_MS });
+      }
+      // gdb answers. A stop of ours that still lasts is a read that hangs; one it cannot see
+      // is beyond it. Either way, give it one more round, then detach by force.
+      await new Promise((r) => setTimeout(r, STUCK_PING_MS));
+      if (!this.watcher.lasting) return;
+      this.log.error(this.watcher.lasting, 'the target is still stopped; killing gdb, which detaches it');
+    } catch (err) {
+      this.log.error({ err, ...lasting }, 'gdb does not answer while the target is stopped; killing gdb, which detaches it');
+    } finally {
+      this.recovering = false;
+    }
+    this.gdb.kill('SIGKILL');
   }
 
   static async open(access: TargetAccess, opts: ReaderOptions): Promise<TargetReader> {
@@ -109,12 +201,32 @@ export class TargetReader {
     if (!arch) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `architecture ${pre.machineName} is not supported yet (amd64 and arm64 are)`);
     let gdb: MiClient;
     try {
-      gdb = await openGdb({ log, gdbPath: opts.gdbPath });
+      gdb = await openGdb({ log, gdbPath: opts.gdbPath, onSpawn: opts.onGdb });
     } catch (err) {
       await access.dispose();
       throw err;
     }
     const threads = new ThreadTracker(gdb);
+    // Watches from before the attach: gdb 13 can hang in `attach` (a process that execs
+    // meanwhile holds its zombie threads for gdb to reap), and only gdb's death frees it.
+    let heldDuringOpen: LastingStop | undefined;
+    const watcher = new StopWatcher(() => access.stoppedThreads(), {
+      lasting: (stop) => {
+        heldDuringOpen = stop;
+        log.error(stop, 'the target is held while gdb attaches; killing gdb, which lets it go');
+        gdb.kill('SIGKILL');
+      },
+      over: () => undefined,
+    });
+    // …or sit in it for good: an attach that outlives the program it was for is given up.
+    const execWatch = setInterval(() => {
+      if (access.replacedProgram() === undefined) return;
+      log.warn('the process exec\'d while gdb was attaching; killing gdb to attach again');
+      clearInterval(execWatch);
+      gdb.kill('SIGKILL');
+    }, 250);
+    execWatch.unref();
+    let reader: TargetReader | undefined;
     try {
       let layout = await loadLayout(pre.buildId, opts.cacheDir);
       const cached = layout !== undefined;
@@ -142,12 +254,23 @@ export class TargetReader {
       }
       const c = layout.constants;
       const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
-      return new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, log, cached, commands);
+      reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, log, cached, commands);
+      await reader.guardTarget();
+      clearInterval(execWatch);
+      return reader;
     } catch (err) {
+      clearInterval(execWatch);
+      watcher.dispose();
+      reader?.stopWatching();
       threads.dispose();
       const exit = await gdb.close();
       await access.ensureRunning(log, exit.requested ? 50 : 500);
       await access.dispose();
+      // An exec during the attach upsets gdb in several ways (errors, a crash, a hang): say
+      // what happened, so that the caller attaches again to the new program.
+      const replaced = access.replacedProgram();
+      if (replaced !== undefined) throw new GoError(GoErrorCode.TARGET_REPLACED, `process ${pre.pid} replaced its program with ${replaced} (exec) while it was being attached; attach again`, { cause: err });
+      if (heldDuringOpen) throw new GoError(GoErrorCode.TARGET_STOPPED, `process ${pre.pid} was held stopped for ${(heldDuringOpen.stoppedMs / 1000).toFixed(1)} s while gdb attached; gdb was killed and the process runs on; try again`, { cause: err });
       throw err;
     }
   }
@@ -166,9 +289,34 @@ export class TargetReader {
     return this.exited;
   }
 
+  /** The program the process exec'd into, once it did (this reader's layout no longer applies). */
+  get replacedWith(): string | undefined {
+    return this.replacedBy;
+  }
+
+  /** Threads resumed so far after stops we did not cause. */
+  get unexpectedStops(): number {
+    return this.guard?.faults ?? 0;
+  }
+
+  /** The lasting stop now reported (over a second while attached), if any. */
+  get stopped(): LastingStop | undefined {
+    return this.watcher.lasting;
+  }
+
+  private stopWatching(): void {
+    this.watcher.dispose();
+    this.guard?.dispose();
+  }
+
+  private replacedError(cause?: unknown): GoError {
+    return new GoError(GoErrorCode.TARGET_REPLACED, `process ${this.info.pid} replaced its program with ${this.replacedBy} (exec); attach again to read the new one`, { cause });
+  }
+
   /** One sample. A torn snapshot is retried; after MAX_ATTEMPTS it is returned flagged. */
   sample(mode: SampleMode = 'live'): Promise<Sample> {
     if (this.closing) return Promise.reject(new GoError(GoErrorCode.TARGET_EXITED, 'target is closed'));
+    if (this.replacedBy !== undefined) return Promise.reject(this.replacedError());
     const p = this.sampleOnce(mode);
     this.inFlight = p.catch(() => undefined);
     return p;
@@ -190,8 +338,10 @@ export class TargetReader {
       attempts++;
       try {
         if (mode === 'consistent') {
+          await this.settleVforks();
           const t0 = process.hrtime.bigint();
           this.stopRequested = true;
+          this.beginOwnStop();
           let snap;
           let t1 = t0;
           let t2 = t0;
@@ -202,6 +352,7 @@ export class TargetReader {
             t2 = process.hrtime.bigint();
           } finally {
             await execContinueAll(this.gdb);
+            this.endOwnStop();
             this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
           }
@@ -214,6 +365,7 @@ export class TargetReader {
           last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
         }
       } catch (err) {
+        if (this.replacedBy !== undefined) throw this.replacedError(err);
         if (this.exited || !(await this.access.alive())) throw new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`, { cause: err });
         // A live read can follow a pointer the runtime is changing (a stack-cache list, the
         // block pool) into unmapped memory: that is a torn read, so read again.
@@ -223,6 +375,9 @@ export class TargetReader {
         }
         throw err;
       }
+      // An exec during the read: the bytes may come from the new program's memory.
+      this.replacedBy ??= this.access.replacedProgram();
+      if (this.replacedBy !== undefined) throw this.replacedError();
       if (last.torn.length === 0) break;
       this.log.debug({ attempt: attempts, torn: last.torn }, 'torn snapshot; retrying');
       // Let the writer finish: a few ms are plenty for any of the checked critical sections.
@@ -235,16 +390,61 @@ export class TargetReader {
     };
   }
 
+  /**
+   * gdb 13 in non-stop mode holds the other threads itself while a vfork child runs on the
+   * parent's memory, and an -exec-interrupt --all that lands before the child has exec'd or
+   * exited leaves every thread in tracing stop while gdb believes they run (measured: the
+   * target frozen until gdb was gone). So a consistent stop first waits for the vforks gdb
+   * has reported to end; where that cannot be seen (remote), for a moment after the notice.
+   */
+  private async settleVforks(): Promise<void> {
+    if (this.vforks.size === 0) return;
+    const end = Date.now() + VFORK_WAIT_MS;
+    for (;;) {
+      for (const [child, seen] of this.vforks) {
+        const done = this.access.childExeced(child);
+        if (done === true || (done === undefined && Date.now() - seen > 50)) this.vforks.delete(child);
+      }
+      // The child is gone from the parent's memory; gdb has handled the vfork's end once no
+      // thread waits in a ptrace stop any more (gdb holds them there until then).
+      if (this.vforks.size === 0 && (this.access.stoppedThreads()?.length ?? 0) === 0) break;
+      if (Date.now() >= end) {
+        this.log.debug({ children: [...this.vforks.keys()] }, 'vfork children still running; stopping anyway');
+        this.vforks.clear();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  private beginOwnStop(): void {
+    this.watcher.beginOwnStop();
+    this.guard?.beginOwnStop();
+  }
+
+  private endOwnStop(): void {
+    this.guard?.endOwnStop();
+    this.watcher.endOwnStop();
+  }
+
   /** -exec-interrupt --all (SIGSTOP per thread) and wait until every thread reports stopped. */
   private async stopAll(): Promise<void> {
     await execInterruptAll(this.gdb);
-    if (!(await this.threads.waitAllStopped(2000))) {
+    // A thread that cannot stop soon (uninterruptible sleep) fails this sample rather than
+    // holding the others stopped: well under the stop monitor's one second.
+    if (!(await this.threads.waitAllStopped(750))) {
       // Fall back to asking gdb; never read from a half-stopped process in consistent mode.
-      const r = await this.gdb.send('-thread-info');
-      const threads = r.record.results.threads;
-      const running = Array.isArray(threads) ? threads.filter((t) => typeof t === 'object' && !Array.isArray(t) && (t as Record<string, unknown>).state === 'running') : [];
+      const running = (await threadInfo(this.gdb)).filter((t) => t.state === 'running');
       if (running.length > 0) {
         await execContinueAll(this.gdb).catch(() => undefined);
+        // Not one stop reported, yet (where /proc shows it) threads sit in a ptrace stop: gdb
+        // has lost track of them and will never resume them. Only its death frees them.
+        const held = this.access.stoppedThreads();
+        if (this.threads.stopped.size === 0 && (held === undefined || held.length > 0)) {
+          this.log.error({ running: running.length, held }, 'gdb reports no stop after -exec-interrupt --all while the threads are held; killing gdb, which detaches the target');
+          this.gdb.kill('SIGKILL');
+          throw new MiError(MiErrorCode.GDB_EXITED, `gdb lost track of the threads of ${this.info.pid} after an interrupt; it was killed (the target runs on) and is restarted`);
+        }
         throw new GoError(GoErrorCode.READ_FAILED, `could not stop all threads of ${this.info.pid} (${running.length} still running)`);
       }
     }
@@ -262,6 +462,7 @@ export class TargetReader {
 
   private async doClose(): Promise<void> {
     if (this.inFlight) await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, 3000))]);
+    this.stopWatching();
     if (this.stopRequested && !this.gdb.isExited) {
       // Interrupted mid-stop: let the SIGSTOPs land, then resume, before detaching.
       await this.threads.waitAllStopped(1000);

@@ -6,6 +6,8 @@ import type { MiAsyncRecord } from '../mi/records.ts';
 export class ThreadTracker {
   readonly known = new Set<string>();
   readonly stopped = new Set<string>();
+  /** the process is gone: no thread will report a stop any more */
+  groupExited = false;
   private waiters: Array<() => void> = [];
   private readonly onAsync = (r: MiAsyncRecord): void => this.update(r);
 
@@ -20,7 +22,8 @@ export class ThreadTracker {
   private update(r: MiAsyncRecord): void {
     const id = r.results.id;
     const tid = r.results['thread-id'];
-    if (r.kind === 'notify' && r.class === 'thread-created' && typeof id === 'string') this.known.add(id);
+    if (r.kind === 'notify' && r.class === 'thread-group-exited') this.groupExited = true;
+    else if (r.kind === 'notify' && r.class === 'thread-created' && typeof id === 'string') this.known.add(id);
     else if (r.kind === 'notify' && r.class === 'thread-exited' && typeof id === 'string') {
       this.known.delete(id);
       this.stopped.delete(id);
@@ -42,10 +45,11 @@ export class ThreadTracker {
     return this.known.size > 0;
   }
 
-  /** Resolves true once every known thread is stopped, false on timeout. */
+  /** Resolves true once every known thread is stopped, false on timeout or when the process is gone. */
   async waitAllStopped(timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs;
     while (!this.allStopped()) {
+      if (this.groupExited) return false;
       const left = end - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {

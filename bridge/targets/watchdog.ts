@@ -1,21 +1,9 @@
 // After gdb (or gdbserver) goes away uncleanly, a target can be left in group-stop
 // (State T, no tracer) forever. This puts it back to running (gdb-mi-notes.md §5).
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
+import { readProcStatus as readStatus, threadIds } from './proc-status.ts';
 
 export type WatchdogOutcome = 'running' | 'resumed' | 'traced' | 'gone';
-
-function readStatus(pid: number): { state: string; tracerPid: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return {
-      state: /^State:\s+(\S)/m.exec(s)?.[1] ?? '?',
-      tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0'),
-    };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The process exists and has not exited (not a zombie). */
 export function processAlive(pid: number): boolean {
@@ -32,13 +20,7 @@ export function resumeIfStopped(pid: number, log?: Logger): WatchdogOutcome {
   if (!s || s.state === 'Z' || s.state === 'X') return 'gone';
   if (s.tracerPid !== 0) return 'traced';
   // Any thread in group-stop counts: the main thread may be running while others are not.
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    /* raced with exit */
-  }
-  const stopped = s.state === 'T' || tids.some((tid) => readStatus(Number(tid))?.state === 'T');
+  const stopped = s.state === 'T' || threadIds(pid).some((tid) => readStatus(tid)?.state === 'T');
   if (!stopped) return 'running';
   try {
     process.kill(pid, 'SIGCONT');

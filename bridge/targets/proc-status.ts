@@ -1,0 +1,59 @@
+// What /proc says about a local process and its threads: state letter and tracer. Read by the
+// watchdog (a target left stopped) and by the stop monitor (a target stopped while attached).
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStatus {
+  /** R, S, D, T (stopped), t (tracing stop), Z, X, … */
+  state: string;
+  tracerPid: number;
+}
+
+export function readProcStatus(pid: number): ProcStatus | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return {
+      state: /^State:\s+(\S)/m.exec(s)?.[1] ?? '?',
+      tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thread ids of `pid` (empty when it is gone). */
+export function threadIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Threads of `pid` that cannot run: in group-stop (T), in a ptrace stop (t), or exited and
+ * waiting to be reaped (Z: while traced, by the tracer; an exec waits for that). Empty when
+ * the process itself is gone.
+ */
+export function stoppedThreadIds(pid: number): number[] {
+  const leader = readProcStatus(pid)?.state;
+  if (leader === undefined || leader === 'X' || (leader === 'Z' && threadIds(pid).length <= 1)) return [];
+  return threadIds(pid).filter((tid) => {
+    const s = readProcStatus(tid)?.state;
+    return s === 't' || s === 'T' || s === 'Z';
+  });
+}
+
+/** PF_FORKNOEXEC in /proc/PID/stat's flags: forked and not (yet) exec'd. */
+const PF_FORKNOEXEC = 0x40;
+
+/** `pid` exists, is not a zombie, and has not exec'd since it was forked (a vfork child still on its parent's memory). */
+export function forkedNotExeced(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after the comm: state(0) ppid pgrp session tty_nr tpgid flags(6)
+    return f[0] !== 'Z' && f[0] !== 'X' && (Number(f[6]) & PF_FORKNOEXEC) !== 0;
+  } catch {
+    return false;
+  }
+}
