@@ -4,6 +4,7 @@ import type { Logger } from './log.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './server/http.ts';
 import { TargetManager } from './targets/manager.ts';
+import { ScrapeTarget } from './targets/scrape.ts';
 
 export interface Bridge {
   /** The bound address (port 0 gets a free port). */
@@ -32,13 +33,10 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
   log.info({ host: a.address, port: a.port, token: cfg.token !== undefined }, 'bridge listening');
 
   // Targets kept attached for /metrics without a WebSocket client.
-  const pinned: Array<() => void> = [];
-  for (const pid of cfg.scrapeAttach) {
-    manager
-      .subscribe({ pid }, { intervalMs: cfg.scrapeIntervalMs, mode: 'live', onSample: () => undefined, onExit: () => log.info({ pid }, 'scrape target exited'), onError: (err) => log.warn({ err, pid }, 'scrape target error') })
-      .then((s) => pinned.push(s.unsubscribe))
-      .catch((err: unknown) => log.error({ err, pid }, 'cannot attach scrape target'));
-  }
+  const scraped = cfg.scrapeAttach.map(
+    (t) => new ScrapeTarget(manager, t.exe === undefined ? { pid: t.pid } : { pid: t.pid, exe: t.exe }, cfg.scrapeIntervalMs, log.child({ component: 'scrape' })),
+  );
+  for (const s of scraped) s.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -46,7 +44,7 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
     manager,
     close: () =>
       (closing ??= (async () => {
-        for (const u of pinned) u();
+        for (const s of scraped) s.close();
         await http.close();
         await manager.closeAll();
         log.info('bridge closed; every target detached');

@@ -19,7 +19,7 @@ interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'listen', env: 'MSTAT_LISTEN', arg: 'HOST:PORT', help: 'address to bind (default 127.0.0.1:7070); anything but loopback requires --token' },
   { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters' },
-  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PIDS', help: 'comma-separated PIDs kept attached for /metrics scraping' },
+  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PID[=EXE],…', help: 'comma-separated PIDs kept attached for /metrics scraping; PID=EXE gives an unstripped copy of a stripped target\'s executable (same Go build ID); a target that cannot be read is retried and shown as down' },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', arg: 'MS', help: 'sampling interval of scrape-attached targets (default 5000)' },
   { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', arg: 'PIDS', help: 'only these local PIDs may be read (comma-separated)' },
   { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', arg: 'PATHS', help: 'only local processes running one of these executables may be read (comma-separated; symlinks resolved)' },
@@ -72,7 +72,7 @@ export const ConfigSchema = z
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     token: z.string().min(8, 'a token needs at least 8 characters').optional(),
-    scrapeAttach: z.array(z.number().int().positive()).default([]),
+    scrapeAttach: z.array(z.object({ pid: z.number().int().positive(), exe: z.string().startsWith('/').optional() })).default([]),
     scrapeIntervalMs: z.number().int().min(10).max(3_600_000).default(5000),
     allowPids: z.array(z.number().int().positive()).optional(),
     /** real paths of the executables local targets may run */
@@ -124,6 +124,29 @@ function pidList(r: Raw): number[] {
   const pids = r.value.split(',').map((x) => Number(x.trim()));
   if (pids.some((p) => p < 1 || p > 0x3fffffff)) throw bad(r, 'a comma-separated list of PIDs');
   return pids;
+}
+
+/** `PID[=EXE],…`: each EXE an existing file, made absolute. */
+function scrapeList(r: Raw): Array<{ pid: number; exe?: string }> {
+  const out: Array<{ pid: number; exe?: string }> = [];
+  for (const part of r.value.split(',')) {
+    const m = /^\s*(\d{1,10})\s*(?:=(.+))?$/.exec(part);
+    const pid = m ? Number(m[1]) : 0;
+    if (!m || pid < 1 || pid > 0x3fffffff) throw bad(r, 'a comma-separated list of PID or PID=EXECUTABLE');
+    if (m[2] === undefined) {
+      out.push({ pid });
+      continue;
+    }
+    const exe = resolve(m[2].trim());
+    try {
+      if (!statSync(exe).isFile()) throw new Error('not a file');
+      accessSync(exe, constants.R_OK);
+    } catch {
+      throw new TypeError(`${r.source}: ${m[2].trim()} (for PID ${pid}): not a readable file`);
+    }
+    out.push({ pid, exe });
+  }
+  return out;
 }
 
 /** Executables by real path (how /proc/PID/exe names them); each must exist now. */
@@ -251,7 +274,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     host,
     port,
     token,
-    scrapeAttach: opt('scrape-attach', pidList) ?? [],
+    scrapeAttach: opt('scrape-attach', scrapeList) ?? [],
     scrapeIntervalMs: opt('scrape-interval', (r) => integer(r, 10, 3_600_000)),
     allowPids: opt('allow-pids', pidList),
     allowExes: opt('allow-exes', exeList),

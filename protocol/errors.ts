@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'the Go version or architecture is not supported',
   PERMISSION_DENIED: 'not permitted to trace the process (ptrace) or not allowed by the bridge policy',
   TARGET_EXITED: 'the target process exited',
+  TARGET_REPLACED: 'the target process replaced its program (exec); the bridge attaches to the new one',
+  TARGET_STOPPED: 'the target process has been stopped for over a second while attached (the bridge detaches it by force if gdb cannot resume it)',
   GDB_FAILED: 'gdb is missing, failed or died (the bridge restarts it when it can)',
   READ_FAILED: 'reading the target failed',
   BAD_CORE: 'the core file is missing, truncated, corrupt, or not from this executable',

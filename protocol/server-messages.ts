@@ -59,6 +59,8 @@ export const ErrorMessageSchema = z.object({
   message: z.string(),
   /** the request (or subscription) the error is about, when there is one */
   id: z.string().optional(),
+  /** the subscription named by `id` is over (nothing more will come for it) */
+  final: z.boolean().optional(),
 });
 export const PongSchema = z.object({ type: z.literal('pong'), id: RequestIdSchema.optional() });
 

@@ -16,8 +16,8 @@ export const SshDestinationSchema = z
   .max(255)
   .regex(/^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,63}@)?(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/, '[user@]host[:port]');
 
-/** A process on the bridge's host. */
-export const LocalTargetSchema = z.strictObject({ pid: PidSchema });
+/** A process on the bridge's host; `exe` is an unstripped copy of its executable (same Go build ID). */
+export const LocalTargetSchema = z.strictObject({ pid: PidSchema, exe: HostPathSchema.optional() });
 /** A process on another host, reached with ssh + gdbserver; `exe` is a local copy of its executable. */
 export const RemoteTargetSchema = z.strictObject({ ssh: SshDestinationSchema, pid: PidSchema, exe: HostPathSchema.optional() });
 /** A core file on the bridge's host and the executable that produced it. */

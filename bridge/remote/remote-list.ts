@@ -96,8 +96,8 @@ export async function listRemoteGoProcesses(ssh: SshOptions, own: ReadonlySet<nu
       const vr = goVersionProblem(facts.goVersion);
       if (vr) return vr;
       if (!archFor(facts.machineName)) return `unsupported architecture ${facts.machineName}`;
-      if (facts.hasSymtab === false) return 'stripped (no symbol table); needs --exe';
-      if (facts.hasDwarf === false) return 'no DWARF (-ldflags=-w); needs --exe';
+      if (facts.hasSymtab === false) return 'stripped (no symbol table); needs an unstripped copy (exe)';
+      if (facts.hasDwarf === false) return 'no DWARF (-ldflags=-w); needs an unstripped copy (exe)';
       if (st.tracerPid !== 0 && !own.has(p.pid)) return `already traced by PID ${st.tracerPid}`;
       const denial = remotePtraceDenial(me, st);
       if (denial) return `permission denied (${denial})`;

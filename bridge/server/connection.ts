@@ -66,12 +66,12 @@ export class Connection {
   }
 
   /** An error about a request, with its stable wire code and a one-line message. */
-  private error(e: { code: ErrorCode; message: string }, id?: string): void {
-    this.send({ type: 'error', code: e.code, message: oneLine(e.message), ...(id === undefined ? {} : { id }) });
+  private error(e: { code: ErrorCode; message: string }, id?: string, final = false): void {
+    this.send({ type: 'error', code: e.code, message: oneLine(e.message), ...(id === undefined ? {} : { id }), ...(final ? { final } : {}) });
   }
 
-  private errorFrom(err: unknown, id?: string): void {
-    this.error(toWireError(err), id);
+  private errorFrom(err: unknown, id?: string, final = false): void {
+    this.error(toWireError(err), id, final);
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -139,7 +139,7 @@ export class Connection {
         },
         onError: (err, final) => {
           if (final) this.subs.delete(m.id);
-          this.errorFrom(err, m.id);
+          this.errorFrom(err, m.id, final);
         },
       });
       state.unsubscribe = unsubscribe;

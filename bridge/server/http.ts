@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Config } from '../config.ts';
 import type { TargetManager } from '../targets/manager.ts';
 import { MAX_CLIENT_FRAME, WS_PATH } from '../../protocol/version.ts';
+import { targetKey } from '../../protocol/target.ts';
 import { authorized, originAllowed } from './auth.ts';
 import { isDashboardPath, serveDashboard } from './dashboard.ts';
 import { Connection } from './connection.ts';
@@ -52,8 +53,11 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, targets: manager.targetCount, subscribers: manager.subscriberCount, connections: connections.size }));
+      // Degraded (503) while any target read or pinned here has a problem: down, stopped, failing.
+      const problems = manager.health().flatMap((h) => (h.problem ? [{ target: targetKey(h.ref), ...h.problem }] : []));
+      const ok = problems.length === 0;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, status: ok ? 'ok' : 'degraded', targets: manager.targetCount, subscribers: manager.subscriberCount, connections: connections.size, problems }));
       return;
     }
     if (path === '/metrics') {
@@ -63,7 +67,16 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
       }
       const body = renderMetrics(
         manager.snapshot().flatMap((s) => (s.info ? [{ target: s.info, sample: s.latest }] : [])),
-        { bridge: { targets: manager.targetCount, subscribers: manager.subscriberCount } },
+        {
+          bridge: { targets: manager.targetCount, subscribers: manager.subscriberCount },
+          health: manager.health().map((h) => ({
+            target: targetKey(h.ref),
+            pid: 'pid' in h.ref ? h.ref.pid : undefined,
+            up: h.up,
+            errors: [...h.errors],
+            unexpectedStops: h.unexpectedStops,
+          })),
+        },
       );
       res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
       res.end(body);

@@ -14,5 +14,5 @@ export interface AccessOptions {
 export function accessFor(ref: TargetRef, opts: AccessOptions & { log: Logger }): TargetAccess {
   if ('core' in ref) return new CoreAccess(ref.core, ref.exe);
   if ('ssh' in ref) return new RemoteAccess({ ssh: ref.ssh, pid: ref.pid, exe: ref.exe, sshConfig: opts.sshConfig, log: opts.log });
-  return new LocalAccess(ref.pid);
+  return new LocalAccess(ref.pid, ref.exe);
 }

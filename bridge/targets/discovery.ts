@@ -249,8 +249,8 @@ async function inspect(pid: number, me: Self, isOwnTracer: (tracer: number) => P
     const vr = goVersionProblem(facts.goVersion);
     if (vr) return vr;
     if (!archFor(facts.machineName)) return `unsupported architecture ${facts.machineName}`;
-    if (!facts.hasSymtab) return 'stripped (no symbol table); needs --exe';
-    if (!facts.hasDwarf) return 'no DWARF (-ldflags=-w); needs --exe';
+    if (!facts.hasSymtab) return 'stripped (no symbol table); needs an unstripped copy (exe)';
+    if (!facts.hasDwarf) return 'no DWARF (-ldflags=-w); needs an unstripped copy (exe)';
     if (st.tracerPid !== 0 && !(await isOwnTracer(st.tracerPid))) return `already traced by PID ${st.tracerPid}`;
     return ptraceDenial(me, st);
   })();

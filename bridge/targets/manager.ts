@@ -4,6 +4,7 @@ import { BridgeError, isBridgeError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { targetKey, type TargetInfo, type TargetListing, type TargetRef } from '../../protocol/target.ts';
 import { accessFor, type AccessOptions } from './access-for.ts';
+import { TargetHealth } from './health.ts';
 import { ReadPolicy, type PolicyFacts, type PolicyOptions } from './policy.ts';
 import { SESSION_CLOSED, TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
@@ -26,6 +27,10 @@ const MAX_SESSION_ATTEMPTS = 3;
 
 export class TargetManager {
   private readonly sessions = new Map<string, TargetSession>();
+  /** health of every target read now or pinned (see health.ts) */
+  private readonly healthByKey = new Map<string, TargetHealth>();
+  /** targets kept for /metrics (--scrape-attach): their health stays while they are down */
+  private readonly pinned = new Set<string>();
   private readonly policy: ReadPolicy;
   private closing = false;
 
@@ -53,8 +58,10 @@ export class TargetManager {
       lingerMs: this.opts.lingerMs,
       cacheDir: this.opts.cacheDir,
       gdbPath: this.opts.gdbPath,
+      health: this.healthOf(ref),
       onClosed: () => {
         if (this.sessions.get(key) === created) this.sessions.delete(key);
+        if (!this.sessions.has(key) && !this.pinned.has(key)) this.healthByKey.delete(key);
       },
     });
     this.sessions.set(key, created);
@@ -63,6 +70,25 @@ export class TargetManager {
 
   private shuttingDown(): BridgeError {
     return new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
+  }
+
+  /** The health entry of a target, made if needed. */
+  healthOf(ref: TargetRef): TargetHealth {
+    const key = targetKey(ref);
+    let h = this.healthByKey.get(key);
+    if (!h) this.healthByKey.set(key, (h = new TargetHealth(ref)));
+    return h;
+  }
+
+  /** Keeps a target's health (and so its up/down series) while it cannot be read, for --scrape-attach. */
+  pin(ref: TargetRef): TargetHealth {
+    this.pinned.add(targetKey(ref));
+    return this.healthOf(ref);
+  }
+
+  /** Every target's health: the ones read now and the pinned ones. */
+  health(): TargetHealth[] {
+    return [...this.healthByKey.values()];
   }
 
   /** Attaches if needed and adds the subscriber. Resolves with the target info and an unsubscribe. */

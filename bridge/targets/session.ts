@@ -1,13 +1,17 @@
 // One target read by one gdb, shared by every subscriber to it: attaches on the first
 // subscription, samples at the smallest interval asked for (each subscriber is served at its
 // own interval), survives gdb dying (restart with backoff), reports the target's exit, and
-// detaches after the last subscriber leaves (after a short linger).
+// detaches after the last subscriber leaves (after a short linger). A target that exec's
+// another program is attached again (its layout is resolved anew); one that stays stopped is
+// reported (the reader also undoes the stop, see go/stop-monitor.ts).
 import type { Logger } from '../log.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 import { TargetReader, type Sample, type SampleMode } from '../go/target.ts';
 import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/target.ts';
-import { BridgeError } from '../errors.ts';
+import { BridgeError, isBridgeError } from '../errors.ts';
+import { MiErrorCode } from '../mi/errors.ts';
+import type { TargetHealth } from './health.ts';
 
 /** open() on a session that is closing; never reaches a client (the manager starts over). */
 export const SESSION_CLOSED = 'BRIDGE_ERR_SESSION_CLOSED';
@@ -37,11 +41,30 @@ export interface SessionOptions {
   cacheDir?: string | undefined;
   /** the gdb to run (undefined: $MSTAT_GDB or gdb on PATH) */
   gdbPath?: string | undefined;
+  /** where the target's health is kept (shared with /healthz and /metrics) */
+  health: TargetHealth;
   onClosed(): void;
 }
 
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 5000];
 const MAX_RESTARTS = 8;
+
+/** Attach errors that another attempt cannot fix: the subscription ends at once. */
+const PERMANENT = new Set<string>([
+  GoErrorCode.NOT_GO,
+  GoErrorCode.NOT_ELF,
+  GoErrorCode.NO_DWARF,
+  GoErrorCode.NO_SYMBOLS,
+  GoErrorCode.BUILD_ID_MISMATCH,
+  GoErrorCode.UNSUPPORTED_VERSION,
+  GoErrorCode.LAYOUT,
+  GoErrorCode.PTRACE_DENIED,
+  GoErrorCode.UNREADABLE,
+  GoErrorCode.BAD_CORE,
+  MiErrorCode.GDB_MISSING,
+  MiErrorCode.GDB_UNSUPPORTED,
+  MiErrorCode.SIGNALS_NOT_PASSED,
+]);
 
 export class TargetSession {
   readonly ref: TargetRef;
@@ -92,17 +115,50 @@ export class TargetSession {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (!this.target) {
-      if (!this.opening) {
-        this.access = this.opts.access();
-        this.opening = TargetReader.open(this.access, { log: this.opts.log, cacheDir: this.opts.cacheDir, gdbPath: this.opts.gdbPath });
-      }
+      this.opening ??= this.attach();
       try {
-        this.target = await this.opening;
+        this.target = this.watch(await this.opening);
+      } catch (err) {
+        this.opts.health.fail(err);
+        throw err;
       } finally {
         this.opening = undefined;
       }
     }
     return this.target.info;
+  }
+
+  /** A fresh access and reader; a process that exec'd while it was being attached is attached again. */
+  private async attach(): Promise<TargetReader> {
+    for (let attempt = 1; ; attempt++) {
+      this.access = this.opts.access();
+      try {
+        return await TargetReader.open(this.access, { log: this.opts.log, cacheDir: this.opts.cacheDir, gdbPath: this.opts.gdbPath });
+      } catch (err) {
+        if (!(err instanceof GoError && err.code === GoErrorCode.TARGET_REPLACED) || attempt >= 3 || this.closed) throw err;
+        this.opts.log.info({ err: err.message }, 'the process exec\'d while it was being attached; attaching again');
+      }
+    }
+  }
+
+  /** Reports what the reader sees happen to the target. */
+  private watch(reader: TargetReader): TargetReader {
+    const health = this.opts.health;
+    health.ok();
+    reader.on('unexpected-stop', () => health.unexpectedStops++);
+    reader.on('target-stopped', (lasting) => {
+      if (this.target !== reader) return;
+      const err = new GoError(
+        GoErrorCode.TARGET_STOPPED,
+        `process ${reader.info.pid} has been stopped for ${(lasting.stoppedMs / 1000).toFixed(1)} s while attached (${lasting.cause === 'ours' ? 'our own stop did not end' : `threads ${lasting.threads.join(',')}`}); resuming it, detaching by force if gdb cannot`,
+      );
+      health.fail(err);
+      for (const s of this.subs) s.sub.onError(err, false);
+    });
+    reader.on('target-running', () => {
+      if (this.target === reader) health.ok();
+    });
+    return reader;
   }
 
   add(sub: Subscriber): () => void {
@@ -155,6 +211,7 @@ export class TargetSession {
       const sample = await target.sample(mode);
       this.latest = sample;
       this.restarts = 0;
+      if (!target.stopped) this.opts.health.ok();
       for (const s of due) {
         // Drift-free: the next slot follows the previous one, skipping missed slots; the first
         // sample (nextDue 0) starts the subscriber's own cadence.
@@ -176,10 +233,32 @@ export class TargetSession {
   }
 
   private async onFailure(err: unknown): Promise<void> {
+    const health = this.opts.health;
     const gone = this.access ? !(await this.access.alive().catch(() => true)) : false;
     if (gone || (err instanceof GoError && (err.code === GoErrorCode.TARGET_EXITED || err.code === GoErrorCode.NO_SUCH_PROCESS))) {
       this.opts.log.info({ target: this.key }, 'target exited');
+      health.fail(new GoError(GoErrorCode.TARGET_EXITED, `process ${this.key} exited`));
       for (const s of this.subs) s.sub.onExit();
+      this.subs.clear();
+      await this.close();
+      return;
+    }
+    health.fail(err);
+    // exec: what was resolved belongs to the old program. Attach again at once (the next tick
+    // opens a new reader, which resolves the new program's layout); not a failure of ours.
+    if (err instanceof GoError && err.code === GoErrorCode.TARGET_REPLACED) {
+      this.opts.log.info({ target: this.key, err: err.message }, 'target replaced its program; attaching again');
+      for (const s of this.subs) s.sub.onError(err, false);
+      const old = this.target;
+      this.target = undefined;
+      await old?.close().catch(() => undefined);
+      return;
+    }
+    // The target cannot be read, and trying again will not change that (e.g. it exec'd a
+    // program that is not Go): the subscriptions end with the reason.
+    if (isBridgeError(err) && PERMANENT.has(err.code)) {
+      this.opts.log.warn({ err, target: this.key }, 'target cannot be read; ending its subscriptions');
+      for (const s of this.subs) s.sub.onError(err, true);
       this.subs.clear();
       await this.close();
       return;
@@ -215,6 +294,7 @@ export class TargetSession {
 
   private async detach(): Promise<void> {
     this.closed = true;
+    if (this.opts.health.problem === undefined) this.opts.health.idle();
     if (this.timer) clearTimeout(this.timer);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     const t = this.target ?? (await this.opening?.catch(() => undefined));

@@ -304,7 +304,7 @@ export class BridgeClient {
         const err = new BridgeClientError(m.code, m.message);
         // Before `subscribed` an error refuses the (re)subscription; after it, it is news
         // (gdb restarting, a failed read) and samples may follow.
-        if (s.awaiting || m.code === 'TARGET_EXITED' || m.code === 'NO_SUCH_PROCESS') s.end(err);
+        if (s.awaiting || m.final === true || m.code === 'TARGET_EXITED' || m.code === 'NO_SUCH_PROCESS') s.end(err);
         else s.emit({ type: 'error', code: m.code, message: m.message });
         return;
       }

@@ -75,7 +75,7 @@ t.test('list-targets: Go processes on this host, attachable or why not, and whic
 
 t.test('/healthz and /metrics with --scrape-attach (no WebSocket client)', async (t) => {
   const go = await startTarget(t);
-  const bridge = await testBridge(t, { scrapeAttach: [go.pid], scrapeIntervalMs: 100 });
+  const bridge = await testBridge(t, { scrapeAttach: [{ pid: go.pid }], scrapeIntervalMs: 100 });
   const base = `http://127.0.0.1:${bridge.address.port}`;
   t.ok(await until(() => procStatus(go.pid)?.tracerPid !== 0, 5000), 'scrape target attached without any client');
   let text = '';

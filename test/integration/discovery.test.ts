@@ -120,8 +120,8 @@ t.test('lists Go processes with version, attachability and reason', async (t) =>
 
   t.same(byPid(list, def.pid), { pid: def.pid, exe: builds.default.path, goVersion: builds.default.goVersion, attachable: true, attached: false }, 'default build: attachable');
   t.same(byPid(list, go119.pid), { pid: go119.pid, exe: builds.go119.path, goVersion: 'go1.19.8', attachable: true, attached: false }, 'Go 1.19: attachable');
-  t.match(byPid(list, nodwarf.pid), { exe: builds.nodwarf.path, goVersion: builds.nodwarf.goVersion, attachable: false, reason: /^no DWARF \(-ldflags=-w\); needs --exe$/ }, 'nodwarf');
-  t.match(byPid(list, stripped.pid), { exe: builds.stripped.path, goVersion: builds.stripped.goVersion, attachable: false, reason: /^stripped .*needs --exe$/ }, 'stripped');
+  t.match(byPid(list, nodwarf.pid), { exe: builds.nodwarf.path, goVersion: builds.nodwarf.goVersion, attachable: false, reason: /^no DWARF \(-ldflags=-w\); needs an unstripped copy \(exe\)$/ }, 'nodwarf');
+  t.match(byPid(list, stripped.pid), { exe: builds.stripped.path, goVersion: builds.stripped.goVersion, attachable: false, reason: /^stripped .*needs an unstripped copy \(exe\)$/ }, 'stripped');
   t.match(byPid(list, old.pid), { exe: go118.path, goVersion: go118.goVersion, attachable: false, reason: `Go ${go118.goVersion} unsupported (needs go1.19+)` }, 'Go 1.18: unsupported');
 
   // The warm listing agrees for our fixtures.

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import pino from 'pino';
 import { z } from 'zod';
 import { startBridge, type Bridge } from '../../bridge/bridge.ts';
 import { ConfigSchema } from '../../bridge/config.ts';
@@ -13,7 +14,7 @@ import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-m
 
 export async function testBridge(t: { teardown(fn: () => unknown): void }, over: Partial<z.input<typeof ConfigSchema>> = {}): Promise<Bridge> {
   const cfg = ConfigSchema.parse({ host: '127.0.0.1', port: 0, lingerMs: 200, ...over });
-  const bridge = await startBridge(Object.freeze(cfg), silentLogger(), { cacheDir: mkdtempSync(join(tmpdir(), 'mstat-cache-')) });
+  const bridge = await startBridge(Object.freeze(cfg), process.env.MSTAT_TEST_LOG ? pino({ level: 'debug' }, pino.destination(process.env.MSTAT_TEST_LOG)) : silentLogger(), { cacheDir: mkdtempSync(join(tmpdir(), 'mstat-cache-')) });
   t.teardown(() => bridge.close());
   return bridge;
 }

@@ -26,7 +26,7 @@ mkdirSync(cache);
 const CASES: Array<{ flag: string; env: string; value: string; key: keyof Config; want: unknown; other: string; otherWant: unknown; bad: string[] }> = [
   { flag: 'listen', env: 'MSTAT_LISTEN', value: '127.0.0.2:9000', key: 'port', want: 9000, other: '127.0.0.1:9001', otherWant: 9001, bad: ['nope', '127.0.0.1:70000', ':80'] },
   { flag: 'token', env: 'MSTAT_TOKEN', value: 'flag-token-1', key: 'token', want: 'flag-token-1', other: 'env-token-22', otherWant: 'env-token-22', bad: ['short'] },
-  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', value: '10, 20', key: 'scrapeAttach', want: [10, 20], other: '30', otherWant: [30], bad: ['1,x', '0', ',', '-5'] },
+  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', value: `10, 20=${exeA}`, key: 'scrapeAttach', want: [{ pid: 10 }, { pid: 20, exe: exeA }], other: '30', otherWant: [{ pid: 30 }], bad: ['1,x', '0', ',', '-5', `7=${join(dir, 'missing')}`, `7=${dir}`, '7='] },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', value: '250', key: 'scrapeIntervalMs', want: 250, other: '750', otherWant: 750, bad: ['abc', '5', '1.5', '-100', '99999999999'] },
   { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', value: '1,2', key: 'allowPids', want: [1, 2], other: '3', otherWant: [3], bad: ['a', '1;2', '0'] },
   { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', value: `${join(dir, 'link-to-a')},${exeB}`, key: 'allowExes', want: [exeA, exeB], other: exeB, otherWant: [exeB], bad: [join(dir, 'missing'), `${exeA},,${exeB}`, dir] },
