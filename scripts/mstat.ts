@@ -12,6 +12,7 @@ import { formatTargets, listTargets } from './mstat/list.ts';
 import { openLocal } from './mstat/local-source.ts';
 import { formatReading, readingNotes } from './mstat/output.ts';
 import type { Source } from './mstat/source.ts';
+import type { Reading } from '../clients/shared/reading.ts';
 import type { TargetRef } from '../protocol/target.ts';
 import { runWatch } from './mstat/watch.ts';
 
@@ -61,11 +62,9 @@ const parked = (): Promise<never> => new Promise(() => undefined);
 
 function open(c: Extract<Command, { kind: 'read' | 'watch' }>, intervalMs: number): Promise<Source> {
   const t = c.target;
-  const ref: TargetRef = t.kind === 'core' ? { core: t.core, exe: t.exe } : t.kind === 'ssh' ? { ssh: t.ssh, pid: t.pid, ...(t.exe ? { exe: t.exe } : {}) } : { pid: t.pid };
+  const ref: TargetRef = t.kind === 'core' ? { core: t.core, exe: t.exe } : { ...(t.kind === 'ssh' ? { ssh: t.ssh } : {}), pid: t.pid, ...(t.exe ? { exe: t.exe } : {}) };
   if (c.via.kind === 'bridge') return openBridge({ url: c.via.url, token: c.via.token, target: ref, mode: c.mode, intervalMs });
-  // A local --exe is the symbol file of a local process; remote and core refs carry theirs.
-  const exe = t.kind === 'pid' ? t.exe : undefined;
-  return openLocal({ target: ref, exe, sshConfig: t.kind === 'ssh' ? t.sshConfig : undefined, mode: c.mode, intervalMs, log });
+  return openLocal({ target: ref, sshConfig: t.kind === 'ssh' ? t.sshConfig : undefined, mode: c.mode, intervalMs, log });
 }
 
 try {
@@ -77,10 +76,20 @@ try {
       break;
     }
     case 'read': {
-      // One reading; the subscription interval only matters if the close came late.
-      opening = open(cmd, 60_000);
+      // One reading. Through a bridge the subscription's interval only matters if the close
+      // came late; locally it is the wait before another try after a transient failure.
+      opening = open(cmd, cmd.via.kind === 'bridge' ? 60_000 : 100);
       const source = await opening;
-      const reading = await source.next();
+      // A transient failure (one torn read; the process exec'd and is read anew) gets another try.
+      let reading: Reading | undefined;
+      for (let attempt = 1; reading === undefined; attempt++) {
+        try {
+          reading = await source.next();
+        } catch (err) {
+          if (!(err instanceof CliError) || !err.transient || attempt >= 3) throw err;
+          process.stderr.write(`mstat: ${err.message}\n`);
+        }
+      }
       const rss = cmd.format === 'pprof' ? source.maxRss() : undefined;
       await source.close();
       if (stopping) await parked();

@@ -121,7 +121,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
   const pid = Number(v.pid);
   const target: TargetSpec = v.ssh !== undefined
     ? { kind: 'ssh', ssh: v.ssh, pid, exe: v.exe === undefined ? undefined : resolve(v.exe), sshConfig: v['ssh-config'] }
-    : { kind: 'pid', pid, exe: v.exe };
+    : { kind: 'pid', pid, exe: v.exe === undefined ? undefined : resolve(v.exe) };
   const mode = v.mode ?? 'live';
   if (mode !== 'live' && mode !== 'consistent') throw new UsageError(`--mode must be live or consistent (got '${mode}')`);
 

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { isBridgeError } from '../../bridge/errors.ts';
 import { GoErrorCode } from '../../bridge/go/errors.ts';
-import { LocalAccess } from '../../bridge/go/local-access.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import type { Logger } from '../../bridge/log.ts';
 import { accessFor } from '../../bridge/targets/access-for.ts';
@@ -13,9 +12,8 @@ import { CliError, EXIT, exitForLocalCode } from './exit-codes.ts';
 import type { Source } from './source.ts';
 
 export interface LocalSourceOptions {
+  /** a local process (with `exe`: an unstripped copy of its executable), a remote one, or a core */
   target: TargetRef;
-  /** an unstripped copy of a local process's executable */
-  exe?: string | undefined;
   /** passed to ssh as -F FILE for a remote target */
   sshConfig?: string | undefined;
   mode: 'live' | 'consistent';
@@ -37,12 +35,29 @@ class LocalSource implements Source {
   private due = 0;
 
   constructor(
-    private readonly t: TargetReader,
+    private t: TargetReader,
     private readonly opts: LocalSourceOptions,
   ) {}
 
   get target(): TargetInfo {
     return this.t.info;
+  }
+
+  /**
+   * The process exec'd another program: read that one from now on (its own layout; an --exe
+   * given for the old program does not apply to it). A transient notice says so.
+   */
+  private async reopen(err: unknown): Promise<CliError> {
+    const old = this.t;
+    await old.close();
+    const ref = this.opts.target;
+    try {
+      this.t = await TargetReader.open(accessFor('exe' in ref && !('core' in ref) ? { ...ref, exe: undefined } : ref, { sshConfig: this.opts.sshConfig, log: this.opts.log }), { log: this.opts.log });
+    } catch (openErr) {
+      throw localCliError(openErr);
+    }
+    this.due = 0; // the new program's first reading comes at once
+    return new CliError(EXIT.failed, `${(err as Error).message}: now reading ${this.t.info.exe} (${this.t.info.goVersion})`, true);
   }
 
   async next(): Promise<Reading> {
@@ -54,6 +69,7 @@ class LocalSource implements Source {
     try {
       return await this.t.sample(this.opts.mode);
     } catch (err) {
+      if (isBridgeError(err) && err.code === GoErrorCode.TARGET_REPLACED) throw await this.reopen(err);
       // A read that failed while gdb is fine (memory moved under a live read) may not recur.
       throw localCliError(err, isBridgeError(err) && err.code === GoErrorCode.READ_FAILED && this.t.gdbAlive);
     }
@@ -77,11 +93,14 @@ class LocalSource implements Source {
 
 /** Attaches (or opens the core); errors as CliError with the documented status. */
 export async function openLocal(opts: LocalSourceOptions): Promise<Source> {
-  try {
-    const ref = opts.target;
-    const access = 'pid' in ref && !('ssh' in ref) ? new LocalAccess(ref.pid, opts.exe) : accessFor(ref, { sshConfig: opts.sshConfig, log: opts.log });
-    return new LocalSource(await TargetReader.open(access, { log: opts.log }), opts);
-  } catch (err) {
-    throw localCliError(err);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const access = accessFor(opts.target, { sshConfig: opts.sshConfig, log: opts.log });
+      return new LocalSource(await TargetReader.open(access, { log: opts.log }), opts);
+    } catch (err) {
+      // The process exec'd while it was being attached: attach to the new program.
+      if (isBridgeError(err) && err.code === GoErrorCode.TARGET_REPLACED && attempt < 3) continue;
+      throw localCliError(err);
+    }
   }
 }
