@@ -16,6 +16,8 @@ export const GoErrorCode = {
   TARGET_REPLACED: 'GO_ERR_TARGET_REPLACED',
   /** the process has been stopped for over a second while attached */
   TARGET_STOPPED: 'GO_ERR_TARGET_STOPPED',
+  /** gdb lost track of the threads (they stayed stopped); the target was detached by force */
+  GDB_LOST_THREADS: 'GO_ERR_GDB_LOST_THREADS',
   NOT_ELF: 'GO_ERR_NOT_ELF',
   UNREADABLE: 'GO_ERR_UNREADABLE',
   BAD_CORE: 'GO_ERR_BAD_CORE',

@@ -8,9 +8,9 @@ import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
 import { execContinueAll, execInterruptAll } from '../mi/commands/exec.ts';
 import { fileExecAndSymbols } from '../mi/commands/file.ts';
+import { targetDetach } from '../mi/commands/target.ts';
 import { threadInfo } from '../mi/commands/thread.ts';
 import { openGdb } from '../mi/open.ts';
-import { MiError, MiErrorCode } from '../mi/errors.ts';
 import { verifySignalsPassed } from '../mi/signals.ts';
 import { StopGuard, type UnexpectedStop } from '../mi/stop-guard.ts';
 import { archFor, type ArchConstants } from './arch.ts';
@@ -91,6 +91,8 @@ const EXEC_NOTICE = /^process (\d+) is executing new program: (.*)\n?$/;
 const VFORK_NOTICE = /^\[Detaching after vfork from child process (\d+)\]\n?$/;
 /** How long a consistent stop waits for vforks in flight to end (then it goes ahead). */
 const VFORK_WAIT_MS = 250;
+/** Where a vfork child cannot be seen (remote), how long after gdb's notice it counts as done. */
+const VFORK_BLIND_MS = 100;
 
 export class TargetReader extends EventEmitter<ReaderEvents> {
   readonly info: TargetInfo;
@@ -110,6 +112,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   private readonly vforks = new Map<number, number>();
   private guard: StopGuard | undefined;
   private recovering = false;
+  /** why the target was detached by force (the reader is done) */
+  private forcedOff: string | undefined;
 
   private constructor(
     private readonly access: TargetAccess,
@@ -130,8 +134,9 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
     gdb.on('async', (r) => {
-      // A detach also reports thread-group-exited, but without an exit code.
-      if (r.kind === 'notify' && r.class === 'thread-group-exited' && r.results['exit-code'] !== undefined) this.exited = true;
+      // A detach (ours: we are closing) also reports thread-group-exited, without an exit
+      // code; so does a process killed by a signal, which must not wait for a liveness check.
+      if (r.kind === 'notify' && r.class === 'thread-group-exited' && (r.results['exit-code'] !== undefined || (!this.closing && this.forcedOff === undefined))) this.exited = true;
     });
     gdb.on('stream', (r) => {
       if (r.kind !== 'console') return;
@@ -169,9 +174,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   }
 
   /**
-   * A lasting stop: ask gdb to resume whatever it has stopped; a gdb that does not answer
-   * within STUCK_PING_MS is wedged and is killed, which detaches every thread (the kernel
-   * resumes them; close() SIGCONTs a group-stopped one).
+   * A lasting stop: ask gdb to resume whatever it has stopped. If the stop outlasts that, or
+   * gdb does not answer within STUCK_PING_MS, the target is let go by force (see letGo).
    */
   private async unstick(lasting: LastingStop): Promise<void> {
     this.recovering = true;
@@ -182,16 +186,36 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
         await threadInfo(this.gdb, { timeoutMs: STUCK_PING_MS });
       }
       // gdb answers. A stop of ours that still lasts is a read that hangs; one it cannot see
-      // is beyond it. Either way, give it one more round, then detach by force.
+      // is beyond it. Either way, give it one more round.
       await new Promise((r) => setTimeout(r, STUCK_PING_MS));
       if (!this.watcher.lasting) return;
-      this.log.error(this.watcher.lasting, 'the target is still stopped; killing gdb, which detaches it');
+      await this.letGo('the target is still stopped', this.watcher.lasting);
     } catch (err) {
       this.log.error({ err, ...lasting }, 'gdb does not answer while the target is stopped; killing gdb, which detaches it');
+      this.gdb.kill('SIGKILL');
     } finally {
       this.recovering = false;
     }
-    this.gdb.kill('SIGKILL');
+  }
+
+  /**
+   * Detaches now (every thread is released), or kills gdb if it does not answer. A detach is
+   * asked for first: after an exec, gdbserver no longer counts the process as attached and
+   * kills it when gdb's connection drops. The reader is unusable afterwards.
+   */
+  private async letGo(why: string, context: object): Promise<void> {
+    this.forcedOff = why;
+    this.log.error(context, `${why}; detaching by force`);
+    try {
+      await targetDetach(this.gdb, this.info.pid, { timeoutMs: STUCK_PING_MS });
+    } catch (err) {
+      this.log.error({ err }, 'the detach failed; killing gdb, which detaches it');
+      this.gdb.kill('SIGKILL');
+    }
+  }
+
+  private forcedOffError(): GoError {
+    return new GoError(GoErrorCode.GDB_LOST_THREADS, `${this.forcedOff}: the target was detached by force and runs on; attach again`);
   }
 
   static async open(access: TargetAccess, opts: ReaderOptions): Promise<TargetReader> {
@@ -317,6 +341,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   sample(mode: SampleMode = 'live'): Promise<Sample> {
     if (this.closing) return Promise.reject(new GoError(GoErrorCode.TARGET_EXITED, 'target is closed'));
     if (this.replacedBy !== undefined) return Promise.reject(this.replacedError());
+    if (this.forcedOff !== undefined) return Promise.reject(this.forcedOffError());
     const p = this.sampleOnce(mode);
     this.inFlight = p.catch(() => undefined);
     return p;
@@ -403,7 +428,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     for (;;) {
       for (const [child, seen] of this.vforks) {
         const done = this.access.childExeced(child);
-        if (done === true || (done === undefined && Date.now() - seen > 50)) this.vforks.delete(child);
+        if (done === true || (done === undefined && Date.now() - seen > VFORK_BLIND_MS)) this.vforks.delete(child);
       }
       // The child is gone from the parent's memory; gdb has handled the vfork's end once no
       // thread waits in a ptrace stop any more (gdb holds them there until then).
@@ -439,11 +464,11 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
         await execContinueAll(this.gdb).catch(() => undefined);
         // Not one stop reported, yet (where /proc shows it) threads sit in a ptrace stop: gdb
         // has lost track of them and will never resume them. Only its death frees them.
+        if (this.replacedBy !== undefined) throw this.replacedError();
         const held = this.access.stoppedThreads();
         if (this.threads.stopped.size === 0 && (held === undefined || held.length > 0)) {
-          this.log.error({ running: running.length, held }, 'gdb reports no stop after -exec-interrupt --all while the threads are held; killing gdb, which detaches the target');
-          this.gdb.kill('SIGKILL');
-          throw new MiError(MiErrorCode.GDB_EXITED, `gdb lost track of the threads of ${this.info.pid} after an interrupt; it was killed (the target runs on) and is restarted`);
+          await this.letGo(`gdb reported no stop after -exec-interrupt --all while the threads of ${this.info.pid} are held (a vfork in flight)`, { running: running.length, held });
+          throw this.forcedOffError();
         }
         throw new GoError(GoErrorCode.READ_FAILED, `could not stop all threads of ${this.info.pid} (${running.length} still running)`);
       }

@@ -44,8 +44,9 @@ class LocalSource implements Source {
   }
 
   /**
-   * The process exec'd another program: read that one from now on (its own layout; an --exe
-   * given for the old program does not apply to it). A transient notice says so.
+   * The process exec'd another program, or was detached by force: attach again and read what
+   * it runs now (after an exec, an --exe given for the old program does not apply). A
+   * transient notice says so.
    */
   private async reopen(err: unknown): Promise<CliError> {
     const old = this.t;
@@ -69,7 +70,8 @@ class LocalSource implements Source {
     try {
       return await this.t.sample(this.opts.mode);
     } catch (err) {
-      if (isBridgeError(err) && err.code === GoErrorCode.TARGET_REPLACED) throw await this.reopen(err);
+      // exec'd, or let go by force (gdb lost its threads): attach again and go on.
+      if (isBridgeError(err) && (err.code === GoErrorCode.TARGET_REPLACED || err.code === GoErrorCode.GDB_LOST_THREADS)) throw await this.reopen(err);
       // A read that failed while gdb is fine (memory moved under a live read) may not recur.
       throw localCliError(err, isBridgeError(err) && err.code === GoErrorCode.READ_FAILED && this.t.gdbAlive);
     }
