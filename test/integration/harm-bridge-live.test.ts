@@ -1,0 +1,6 @@
+// Target-harm matrix (test/support/harm.ts): the bridge sampling live at 10 ms.
+import t from 'tap';
+import { bridgeWay, runHarmMatrix } from '../support/harm.ts';
+
+t.setTimeout(600_000);
+await runHarmMatrix(t, bridgeWay('bridge-live', 'live'));
