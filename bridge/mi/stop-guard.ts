@@ -4,9 +4,16 @@
 // "0") and an attach's. Anything else (a `handle` row someone changed, a stray catchpoint, a
 // stop that arrived after our resume) is a fault: the thread is resumed at once, with the
 // signal it stopped on handed to the program, and the fault is logged with its reason.
+//
+// The signal goes on by putting its row back to nostop noprint pass (what the preamble
+// asked for) and continuing the thread: gdb decides at resume whether to deliver it. The
+// CLI `signal SIG` would deliver it whatever the row says, but it runs in the foreground
+// and gdb then answered no command until that thread stopped again (measured: the next
+// -exec-interrupt --all hung).
 import type { Logger } from '../log.ts';
 import type { MiClient, SendOptions } from './client.ts';
-import { execContinueThread, resumeThreadWithSignal } from './commands/exec.ts';
+import { interpreterExecConsole } from './commands/console.ts';
+import { execContinueThread } from './commands/exec.ts';
 import { threadInfo } from './commands/thread.ts';
 import type { MiAsyncRecord } from './records.ts';
 
@@ -89,8 +96,8 @@ export class StopGuard {
     this.faults++;
     let outcome: UnexpectedStop['outcome'] = 'resumed';
     try {
-      if (s.signal !== undefined && /^SIG[A-Z0-9]+$/.test(s.signal)) await resumeThreadWithSignal(this.gdb, s.threadId, s.signal);
-      else await execContinueThread(this.gdb, s.threadId);
+      if (s.signal !== undefined && /^SIG[A-Z0-9]+$/.test(s.signal)) await interpreterExecConsole(this.gdb, `handle ${s.signal} nostop noprint pass`);
+      await execContinueThread(this.gdb, s.threadId);
     } catch (err) {
       outcome = 'failed';
       this.log.warn({ err, ...s }, 'could not resume a thread stopped by something we did not ask for');

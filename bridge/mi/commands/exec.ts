@@ -23,12 +23,3 @@ function checkThreadId(id: string): string {
 export async function execContinueThread(c: MiClient, threadId: string, opts?: SendOptions): Promise<void> {
   await c.send('-exec-continue', [rawArg('--thread'), rawArg(checkThreadId(threadId))], opts);
 }
-
-/**
- * `signal SIGNAL` in one thread's context (non-stop: only that thread resumes): the thread
- * runs again and gets SIGNAL whatever gdb's `handle` table says about passing it.
- */
-export async function resumeThreadWithSignal(c: MiClient, threadId: string, signal: string, opts?: SendOptions): Promise<void> {
-  if (!/^SIG[A-Z0-9]+$/.test(signal)) throw new RangeError(`not a signal name: ${JSON.stringify(signal)}`);
-  await c.send('-interpreter-exec', [rawArg('--thread'), rawArg(checkThreadId(threadId)), 'console', `signal ${signal}`], opts);
-}
