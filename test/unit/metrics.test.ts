@@ -348,3 +348,19 @@ t.test('no targets', async (t) => {
       `# HELP mstat_bridge_targets ${BRIDGE_METRICS.targets.help}\n# TYPE mstat_bridge_targets gauge\nmstat_bridge_targets 0\n`,
   );
 });
+
+t.test('per-target health: up, errors by code, unexpected stops; also for a target without a sample', async (t) => {
+  const text = renderMetrics([{ target: TARGET, sample: sampleOf(recorded()) }], {
+    health: [
+      { target: 'pid:4242', pid: 4242, up: true, errors: [], unexpectedStops: 0 },
+      { target: 'pid:77', pid: 77, up: false, errors: [['NO_SUCH_PROCESS', 3], ['TARGET_STOPPED', 1]], unexpectedStops: 2 },
+      { target: 'core:/var/crash/core.1', pid: undefined, up: false, errors: [['BAD_CORE', 1]], unexpectedStops: 0 },
+    ],
+  });
+  const fams = parseExposition(text);
+  t.strictSame(family(fams, 'mstat_bridge_target_up').series.map((s) => `${s.labelText} ${s.value}`), ['pid="4242",target="pid:4242" 1', 'pid="77",target="pid:77" 0', 'pid="",target="core:/var/crash/core.1" 0']);
+  t.strictSame(family(fams, 'mstat_bridge_target_errors_total').series.map((s) => `${s.labels.target} ${s.labels.code} ${s.value}`), ['pid:77 NO_SUCH_PROCESS 3', 'pid:77 TARGET_STOPPED 1', 'core:/var/crash/core.1 BAD_CORE 1']);
+  t.strictSame(family(fams, 'mstat_bridge_target_unexpected_stops_total').series.map((s) => [s.labels.pid, s.value]), [['4242', '0'], ['77', '2'], ['', '0']]);
+  t.equal(family(fams, 'mstat_bridge_target_errors_total').type, 'counter');
+  t.equal(family(fams, 'mstat_bridge_target_up').help, BRIDGE_METRICS.up.help);
+});
