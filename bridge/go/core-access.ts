@@ -74,20 +74,6 @@ export class CoreAccess implements TargetAccess {
     }
   }
 
-  /** A core has no threads to stop. */
-  stoppedThreads(): undefined {
-    return undefined;
-  }
-
-  /** A core never changes. */
-  replacedProgram(): undefined {
-    return undefined;
-  }
-
-  childExeced(): undefined {
-    return undefined;
-  }
-
   async alive(): Promise<boolean> {
     return true;
   }

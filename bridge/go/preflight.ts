@@ -63,7 +63,7 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
     if (!elf.goBuildId || elf.goBuildId !== procElf.goBuildId) {
       throw new GoError(
         GoErrorCode.BUILD_ID_MISMATCH,
-        `${exe} is not the build process ${pid} runs (Go build ID ${elf.goBuildId ?? 'none'} vs ${procElf.goBuildId ?? 'none'}); give an unstripped copy of the same build`,
+        `the executable given for process ${pid} (--exe / "exe" / PID=EXE: ${exe}) is not the build it runs (Go build ID ${elf.goBuildId ?? 'none'} vs ${procElf.goBuildId ?? 'none'}); give an unstripped copy of the same build`,
       );
     }
     symbolFile = exe;

@@ -21,21 +21,21 @@ export interface TargetAccess {
   /** The process still exists (a core always does). */
   alive(): Promise<boolean>;
   /**
-   * Thread ids of the process now in a stop (t or T), for the stop monitor; undefined where
-   * that cannot be seen from here (another host, a core).
+   * Thread ids of the process now held (t, T, or a zombie thread), for the stop monitor.
+   * Absent where that cannot be seen from here (another host, a core).
    */
-  stoppedThreads(): number[] | undefined;
+  stoppedThreads?(): number[];
   /**
-   * The program the process runs now, when that can be told cheaply and it is not the one
-   * preflight() saw (the process exec'd); undefined otherwise. Checked after every read, as
-   * gdb's own exec notice can come after a read of the new program's memory.
+   * The program the process runs now, when it is not the one preflight() saw (the process
+   * exec'd); undefined otherwise. Checked after every read, as gdb's own exec notice can
+   * come after a read of the new program's memory. Absent where only that notice tells.
    */
-  replacedProgram(): string | undefined;
+  replacedProgram?(): string | undefined;
   /**
-   * A vfork child of the target has exec'd or exited (its parent's memory is its own again);
-   * undefined where that cannot be seen from here.
+   * A vfork child of the target has exec'd or exited (its parent's memory is its own again).
+   * Absent where that cannot be seen from here.
    */
-  childExeced(pid: number): boolean | undefined;
+  childExeced?(pid: number): boolean;
   /** After gdb is gone: make sure the process is not left stopped (State T, no tracer). */
   ensureRunning(log: Logger, settleMs: number): Promise<void>;
   /** Tears down what attach set up beside gdb (tunnels, remote helpers). */

@@ -134,9 +134,10 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
     gdb.on('async', (r) => {
-      // A detach (ours: we are closing) also reports thread-group-exited, without an exit
-      // code; so does a process killed by a signal, which must not wait for a liveness check.
-      if (r.kind === 'notify' && r.class === 'thread-group-exited' && (r.results['exit-code'] !== undefined || (!this.closing && this.forcedOff === undefined))) this.exited = true;
+      // A detach and a lost remote link also report thread-group-exited, but without an exit
+      // code; a process killed by a signal says so in its own stop record.
+      if (r.kind === 'notify' && r.class === 'thread-group-exited' && r.results['exit-code'] !== undefined) this.exited = true;
+      if (r.kind === 'exec' && r.class === 'stopped' && r.results.reason === 'exited-signalled') this.exited = true;
     });
     gdb.on('stream', (r) => {
       if (r.kind !== 'console') return;
@@ -234,7 +235,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     // Watches from before the attach: gdb 13 can hang in `attach` (a process that execs
     // meanwhile holds its zombie threads for gdb to reap), and only gdb's death frees it.
     let heldDuringOpen: LastingStop | undefined;
-    const watcher = new StopWatcher(() => access.stoppedThreads(), {
+    const watcher = new StopWatcher(() => access.stoppedThreads?.(), {
       lasting: (stop) => {
         heldDuringOpen = stop;
         log.error(stop, 'the target is held while gdb attaches; killing gdb, which lets it go');
@@ -244,7 +245,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     });
     // …or sit in it for good: an attach that outlives the program it was for is given up.
     const execWatch = setInterval(() => {
-      if (access.replacedProgram() === undefined) return;
+      if (access.replacedProgram?.() === undefined) return;
       log.warn('the process exec\'d while gdb was attaching; killing gdb to attach again');
       clearInterval(execWatch);
       gdb.kill('SIGKILL');
@@ -292,7 +293,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       await access.dispose();
       // An exec during the attach upsets gdb in several ways (errors, a crash, a hang): say
       // what happened, so that the caller attaches again to the new program.
-      const replaced = access.replacedProgram();
+      const replaced = access.replacedProgram?.();
       if (replaced !== undefined) throw new GoError(GoErrorCode.TARGET_REPLACED, `process ${pre.pid} replaced its program with ${replaced} (exec) while it was being attached; attach again`, { cause: err });
       if (heldDuringOpen) throw new GoError(GoErrorCode.TARGET_STOPPED, `process ${pre.pid} was held stopped for ${(heldDuringOpen.stoppedMs / 1000).toFixed(1)} s while gdb attached; gdb was killed and the process runs on; try again`, { cause: err });
       throw err;
@@ -401,7 +402,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
         throw err;
       }
       // An exec during the read: the bytes may come from the new program's memory.
-      this.replacedBy ??= this.access.replacedProgram();
+      this.replacedBy ??= this.access.replacedProgram?.();
       if (this.replacedBy !== undefined) throw this.replacedError();
       if (last.torn.length === 0) break;
       this.log.debug({ attempt: attempts, torn: last.torn }, 'torn snapshot; retrying');
@@ -427,12 +428,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     const end = Date.now() + VFORK_WAIT_MS;
     for (;;) {
       for (const [child, seen] of this.vforks) {
-        const done = this.access.childExeced(child);
+        const done = this.access.childExeced?.(child);
         if (done === true || (done === undefined && Date.now() - seen > VFORK_BLIND_MS)) this.vforks.delete(child);
       }
       // The child is gone from the parent's memory; gdb has handled the vfork's end once no
       // thread waits in a ptrace stop any more (gdb holds them there until then).
-      if (this.vforks.size === 0 && (this.access.stoppedThreads()?.length ?? 0) === 0) break;
+      if (this.vforks.size === 0 && (this.access.stoppedThreads?.().length ?? 0) === 0) break;
       if (Date.now() >= end) {
         this.log.debug({ children: [...this.vforks.keys()] }, 'vfork children still running; stopping anyway');
         this.vforks.clear();
@@ -465,7 +466,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
         // Not one stop reported, yet (where /proc shows it) threads sit in a ptrace stop: gdb
         // has lost track of them and will never resume them. Only its death frees them.
         if (this.replacedBy !== undefined) throw this.replacedError();
-        const held = this.access.stoppedThreads();
+        const held = this.access.stoppedThreads?.();
         if (this.threads.stopped.size === 0 && (held === undefined || held.length > 0)) {
           await this.letGo(`gdb reported no stop after -exec-interrupt --all while the threads of ${this.info.pid} are held (a vfork in flight)`, { running: running.length, held });
           throw this.forcedOffError();

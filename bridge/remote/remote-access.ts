@@ -201,20 +201,6 @@ export class RemoteAccess implements TargetAccess {
    * never "exited") and, after the link dropped, even when the process is there, so the
    * reader reports the dropped link rather than the gdb we closed because of it.
    */
-  /** Not observable from here: the stop monitor relies on gdb's view of its own stops. */
-  stoppedThreads(): undefined {
-    return undefined;
-  }
-
-  /** gdb's exec notice is all there is (gdbserver reports exec events). */
-  replacedProgram(): undefined {
-    return undefined;
-  }
-
-  childExeced(): undefined {
-    return undefined;
-  }
-
   async alive(): Promise<boolean> {
     // No point asking a host that stopped answering a moment ago: unknown, not exited.
     if (this.linkLost && this.networkDown) throw this.linkLost;

@@ -234,8 +234,9 @@ export class TargetSession {
 
   private async onFailure(err: unknown): Promise<void> {
     const health = this.opts.health;
-    const gone = this.access ? !(await this.access.alive().catch(() => true)) : false;
-    if (gone || (err instanceof GoError && (err.code === GoErrorCode.TARGET_EXITED || err.code === GoErrorCode.NO_SUCH_PROCESS))) {
+    // The reader knew it exited: no liveness check (over ssh it is a round trip).
+    const exited = err instanceof GoError && (err.code === GoErrorCode.TARGET_EXITED || err.code === GoErrorCode.NO_SUCH_PROCESS);
+    if (exited || (this.access && !(await this.access.alive().catch(() => true)))) {
       this.opts.log.info({ target: this.key }, 'target exited');
       health.fail(new GoError(GoErrorCode.TARGET_EXITED, `process ${this.key} exited`));
       for (const s of this.subs) s.sub.onExit();
