@@ -27,6 +27,7 @@ import { readSnapshot } from './read.ts';
 import type { TargetAccess } from './target-access.ts';
 import { ThreadTracker } from './threads.ts';
 import { StopWatcher, type LastingStop } from './stop-monitor.ts';
+import { VforkGate } from './vfork-gate.ts';
 
 export type SampleMode = 'live' | 'consistent';
 
@@ -87,12 +88,6 @@ const MAX_ATTEMPTS = 5;
 const STUCK_PING_MS = 1000;
 /** gdb prints this (console) when the inferior calls exec; no MI record reports it. */
 const EXEC_NOTICE = /^process (\d+) is executing new program: (.*)\n?$/;
-/** …and this when a thread vforks (os/exec does); nothing reports the vfork's end. */
-const VFORK_NOTICE = /^\[Detaching after vfork from child process (\d+)\]\n?$/;
-/** How long a consistent stop waits for vforks in flight to end (then it goes ahead). */
-const VFORK_WAIT_MS = 250;
-/** Where a vfork child cannot be seen (remote), how long after gdb's notice it counts as done. */
-const VFORK_BLIND_MS = 100;
 
 export class TargetReader extends EventEmitter<ReaderEvents> {
   readonly info: TargetInfo;
@@ -108,8 +103,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   private stopRequested = false;
   /** the program the process exec'd, once gdb saw it do so */
   private replacedBy: string | undefined;
-  /** vfork children (pid → when gdb reported them) that may not have exec'd or exited yet */
-  private readonly vforks = new Map<number, number>();
+  /** holds a consistent stop back while an os/exec vfork is in flight */
+  private readonly vforks: VforkGate;
   private guard: StopGuard | undefined;
   private recovering = false;
   /** why the target was detached by force (the reader is done) */
@@ -130,6 +125,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     layoutCommands: number,
   ) {
     super();
+    this.vforks = new VforkGate(access);
     this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId, ...access.labels };
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
@@ -146,8 +142,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
         this.replacedBy = m[2]!;
         log.warn({ program: this.replacedBy }, 'the process replaced its program (exec); this reader is done');
       }
-      const v = VFORK_NOTICE.exec(r.text);
-      if (v) this.vforks.set(Number(v[1]), Date.now());
+      this.vforks.notice(r.text);
     });
   }
 
@@ -364,7 +359,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       attempts++;
       try {
         if (mode === 'consistent') {
-          await this.settleVforks();
+          const vforking = await this.vforks.settle();
+          if (vforking.length > 0) this.log.debug({ children: vforking }, 'vfork children still running; stopping anyway');
           const t0 = process.hrtime.bigint();
           this.stopRequested = true;
           this.beginOwnStop();
@@ -414,33 +410,6 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       time: new Date(),
       meta: { mode, attempts, torn: last!.torn, readNs: process.hrtime.bigint() - start, pauseNs, reads: mem.reads, bytes: mem.bytes },
     };
-  }
-
-  /**
-   * gdb 13 in non-stop mode holds the other threads itself while a vfork child runs on the
-   * parent's memory, and an -exec-interrupt --all that lands before the child has exec'd or
-   * exited leaves every thread in tracing stop while gdb believes they run (measured: the
-   * target frozen until gdb was gone). So a consistent stop first waits for the vforks gdb
-   * has reported to end; where that cannot be seen (remote), for a moment after the notice.
-   */
-  private async settleVforks(): Promise<void> {
-    if (this.vforks.size === 0) return;
-    const end = Date.now() + VFORK_WAIT_MS;
-    for (;;) {
-      for (const [child, seen] of this.vforks) {
-        const done = this.access.childExeced?.(child);
-        if (done === true || (done === undefined && Date.now() - seen > VFORK_BLIND_MS)) this.vforks.delete(child);
-      }
-      // The child is gone from the parent's memory; gdb has handled the vfork's end once no
-      // thread waits in a ptrace stop any more (gdb holds them there until then).
-      if (this.vforks.size === 0 && (this.access.stoppedThreads?.().length ?? 0) === 0) break;
-      if (Date.now() >= end) {
-        this.log.debug({ children: [...this.vforks.keys()] }, 'vfork children still running; stopping anyway');
-        this.vforks.clear();
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
   }
 
   private beginOwnStop(): void {
