@@ -309,11 +309,6 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     return this.exited;
   }
 
-  /** The program the process exec'd into, once it did (this reader's layout no longer applies). */
-  get replacedWith(): string | undefined {
-    return this.replacedBy;
-  }
-
   /** Threads resumed so far after stops we did not cause. */
   get unexpectedStops(): number {
     return this.guard?.faults ?? 0;
@@ -433,7 +428,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       if (running.length > 0) {
         await execContinueAll(this.gdb).catch(() => undefined);
         // Not one stop reported, yet (where /proc shows it) threads sit in a ptrace stop: gdb
-        // has lost track of them and will never resume them. Only its death frees them.
+        // has lost track of them and will never resume them. Only a detach frees them.
         if (this.replacedBy !== undefined) throw this.replacedError();
         const held = this.access.stoppedThreads?.();
         if (this.threads.stopped.size === 0 && (held === undefined || held.length > 0)) {
