@@ -36,7 +36,8 @@ async function whileOneShotAttached(target: GoTarget, act: () => void | Promise<
     const gdbs = mstatPid ? descendants(mstatPid).filter((p) => p.comm === 'gdb').map((p) => p.pid) : [];
     const before = traced(target.pid);
     if (before) await act();
-    const attached = before && traced(target.pid);
+    // Still traced after the act, or the act ended the target (then tracing ended with it).
+    const attached = before && (traced(target.pid) || !isAlive(target.pid));
     last = { attached, result: await result, gdbs };
     if (attached || !isAlive(target.pid)) return last;
   }
