@@ -59,8 +59,6 @@ export class LocalAccess implements TargetAccess {
     try {
       await attachInBackground(gdb, this.pid);
     } catch (err) {
-      // gdb words a process that exits mid-attach in several ways (/proc/PID/ns/mnt missing, …).
-      if (!processAlive(this.pid)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${this.pid} exited while it was being attached`, { cause: err });
       throw attachError(err, this.pid);
     }
   }

@@ -290,6 +290,11 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       // what happened, so that the caller attaches again to the new program.
       const replaced = access.replacedProgram?.();
       if (replaced !== undefined) throw new GoError(GoErrorCode.TARGET_REPLACED, `process ${pre.pid} replaced its program with ${replaced} (exec) while it was being attached; attach again`, { cause: err });
+      // A process that exits during the attach makes gdb fail in many words (/proc/PID/ns/mnt
+      // missing, "Selected thread is running", …): one coded line says what happened.
+      if (!(err instanceof GoError && err.code === GoErrorCode.NO_SUCH_PROCESS) && !(await access.alive().catch(() => true))) {
+        throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pre.pid} exited while it was being attached`, { cause: err });
+      }
       if (heldDuringOpen) throw new GoError(GoErrorCode.TARGET_STOPPED, `process ${pre.pid} was held stopped for ${(heldDuringOpen.stoppedMs / 1000).toFixed(1)} s while gdb attached; gdb was killed and the process runs on; try again`, { cause: err });
       throw err;
     }
