@@ -52,14 +52,25 @@ export async function checkGdb(gdbPath: string): Promise<GdbVersion> {
  * $MSTAT_WATCH (the targets we were attached to and had not cleanly detached from) that is
  * found in group-stop (State T) with no tracer, watching for half a second because the kernel
  * detaches threads one by one. Also: SIGPIPE is ignored (inherited by gdb, so a gdb whose
- * reader is gone finishes its detach instead of dying halfway); SIGTERM/SIGHUP to the shell
- * wait for gdb; gdb's stdin is ours, so our death is its EOF, on which it detaches and quits.
+ * reader is gone finishes its detach instead of dying halfway); gdb's stdin is ours, so our
+ * death is its EOF, on which it detaches and quits. SIGTERM to the shell (our exit, or our
+ * death through its parent-death signal) is passed to gdb, which detaches and quits, and
+ * 3 s later a gdb still there (wedged: one hung in an attach answers neither EOF nor
+ * SIGTERM) is killed, which detaches too; SIGHUP waits for gdb.
  * Core dumps are off: a gdb crash must not drop a 50 MB file into the user's directory.
  */
 const SUPERVISOR = `
 ulimit -c 0 2>/dev/null
 trap "" PIPE
-trap ":" TERM HUP
+trap ":" HUP
+gdb=
+stop_gdb() {
+  [ -n "$gdb" ] || return 0
+  kill -TERM "$gdb" 2>/dev/null
+  # Only while it is still our child: a reaped gdb's pid may be reused.
+  ( sleep 3; set -- $(cat "/proc/$gdb/stat" 2>/dev/null); [ "$4" = "$$" ] && kill -KILL "$gdb" ) &
+}
+trap stop_gdb TERM
 exec 3<&0
 "$@" <&3 3<&- &
 gdb=$!
@@ -91,13 +102,16 @@ export const GDB_PID_MARKER = /^mstat-gdb-pid (\d+)$/m;
 /**
  * Starts `gdb --interpreter=mi2 -nx -q` under the supervisor above, in its own process group
  * (a terminal's Ctrl-C reaches us, not gdb). Further guards against an orphan gdb: execa's
- * `cleanup`, a parent-death signal on gdb (setpriv --pdeathsig TERM), and stdin EOF.
+ * `cleanup`, parent-death signals (setpriv --pdeathsig TERM) on the supervisor (our death,
+ * however we die) and on gdb (the supervisor's), and stdin EOF.
  */
 export function spawnGdb(gdbPath: string, watchFile: string, opts: GdbSpawnOptions = {}): GdbSubprocess {
   const gdbArgs = ['--interpreter=mi2', '-nx', '-q', '-iex', 'set auto-load off', ...(opts.extraArgs ?? [])];
   const setpriv = '/usr/bin/setpriv';
-  const command = existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', '--', gdbPath, ...gdbArgs] : [gdbPath, ...gdbArgs];
-  return execa('/bin/sh', ['-c', SUPERVISOR, 'mstat-gdb', ...command], {
+  const pdeath = existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', '--'] : [];
+  const command = [...pdeath, gdbPath, ...gdbArgs];
+  const [shell, ...shellArgs] = [...pdeath, '/bin/sh', '-c', SUPERVISOR, 'mstat-gdb', ...command];
+  return execa(shell!, shellArgs, {
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',

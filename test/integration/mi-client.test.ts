@@ -273,7 +273,7 @@ t.test('watchdog: a target left stopped with no tracer gets SIGCONT', async (t) 
   await assertRunning(t, target, 'target running after gdb SIGKILL + watchdog', 300);
 });
 
-for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', 'rejection', 'exit'] as const) {
+for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', 'rejection', 'exit', 'wedged:SIGKILL'] as const) {
   t.test(`no gdb outlives its Node parent (${mode}); target left running`, async (t) => {
     const target = await startTarget(t);
     const [childMode, signal] = mode.split(':') as [string, NodeJS.Signals | undefined];
@@ -289,7 +289,7 @@ for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', '
     t.equal(procStatus(target.pid)?.tracerPid, gdbPid, 'attached');
     if (signal) child.kill(signal);
     await exited;
-    t.ok(await until(() => !isAlive(gdbPid), 5000), `gdb ${gdbPid} gone after the parent died`);
+    t.ok(await until(() => !isAlive(gdbPid), 10_000), `gdb ${gdbPid} gone after the parent died`);
     t.same(gdbProcesses(child.pid), [], 'no gdb child of the dead parent');
     t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
     t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');

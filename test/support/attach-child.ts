@@ -6,7 +6,7 @@ import { openGdb } from '../../bridge/mi/open.ts';
 import { execInterruptAll } from '../../bridge/mi/commands/exec.ts';
 
 const pid = Number(process.argv[2]);
-const mode = process.argv[3] as 'wait' | 'uncaught' | 'exit' | 'rejection' | 'stopped';
+const mode = process.argv[3] as 'wait' | 'uncaught' | 'exit' | 'rejection' | 'stopped' | 'wedged';
 const gdb = await openGdb({ log: silentLogger() });
 await attachInBackground(gdb, pid);
 if (mode === 'stopped') {
@@ -14,6 +14,8 @@ if (mode === 'stopped') {
   await execInterruptAll(gdb);
   await new Promise((r) => setTimeout(r, 300));
 }
+// A gdb that answers nothing and acts on no signal but SIGKILL (as one hung in an attach).
+if (mode === 'wedged') process.kill(gdb.pid, 'SIGSTOP');
 process.stdout.write(JSON.stringify({ gdbPid: gdb.pid }) + '\n');
 switch (mode) {
   case 'uncaught':
@@ -28,6 +30,7 @@ switch (mode) {
     setTimeout(() => process.exit(0), 50);
     break;
   case 'stopped':
+  case 'wedged':
   case 'wait':
     // Stays alive until a test signals it (SIGTERM, SIGINT or SIGKILL).
     setInterval(() => undefined, 1000);
