@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   NO_SYMBOLS: 'the executable has no symbols or no DWARF; an unstripped copy is needed',
   UNSUPPORTED: 'the Go version or architecture is not supported',
   PERMISSION_DENIED: 'not permitted to trace the process (ptrace) or not allowed by the bridge policy',
+  TARGET_BUSY: 'the process is already traced by another debugger or tracer',
   TARGET_EXITED: 'the target process exited',
   TARGET_REPLACED: 'the target process replaced its program (exec); the bridge attaches to the new one',
   TARGET_STOPPED: 'the target process has been stopped for over a second while attached (the bridge detaches it by force if gdb cannot resume it)',
@@ -23,6 +24,7 @@ export const ERROR_CODES = {
   GDBSERVER_MISSING: 'gdbserver is not installed on the remote host',
   REMOTE_FAILED: 'a command on the remote host failed (a tool missing there, or ssh port forwarding refused)',
   SHUTTING_DOWN: 'the bridge is shutting down; connect again later',
+  RESOURCE_EXHAUSTED: 'the bridge is out of file descriptors, memory or processes; try again later',
   INTERNAL: 'an unexpected bridge error',
 } as const;
 

@@ -54,9 +54,9 @@ export const TargetListingSchema = z.object({
 });
 export type TargetListing = z.output<typeof TargetListingSchema>;
 
-/** Target identity as a stable string key. */
+/** Target identity as a stable string key (a core with another executable is another target). */
 export function targetKey(t: TargetRef): string {
-  if ('core' in t) return `core:${t.core}`;
+  if ('core' in t) return `core:${JSON.stringify([t.core, t.exe])}`;
   if ('ssh' in t) return `ssh:${t.ssh}:${t.pid}`;
   return `pid:${t.pid}`;
 }

@@ -31,7 +31,12 @@ export class CoreAccess implements TargetAccess {
   async preflight(): Promise<Preflight> {
     const facts = await readCoreFacts(this.core);
     try {
-      const info = await readElfInfo(this.exe);
+      const info = await readElfInfo(this.exe).catch((err: unknown) => {
+        // The executable is part of the core target: one that is missing or not ELF is a bad core reference.
+        const code = (err as { code?: string }).code;
+        if (code === 'GO_ERR_NO_SUCH_FILE' || code === 'GO_ERR_NOT_ELF' || code === 'GO_ERR_BAD_ELF') throw new GoError(GoErrorCode.BAD_CORE, `the executable given with ${this.core}: ${(err as Error).message}`, { cause: err });
+        throw err;
+      });
       if (!info.goBuildId && !info.goVersion) throw new GoError(GoErrorCode.NOT_GO, `--exe ${this.exe} is not a Go program (no Go build ID or build info)`);
       if (info.machine !== facts.machine) throw new GoError(GoErrorCode.BAD_CORE, `${this.core} is from another architecture than ${this.exe}`);
       const how = `pass an unstripped build (without -ldflags='-s -w' or '-w') of the same source and toolchain`;
@@ -47,7 +52,7 @@ export class CoreAccess implements TargetAccess {
       const dumped = base === undefined ? undefined : await coreGoBuildId(facts, base);
       if (dumped !== undefined && dumped !== info.goBuildId) {
         throw new GoError(
-          GoErrorCode.BUILD_ID_MISMATCH,
+          GoErrorCode.CORE_BUILD_MISMATCH,
           `${this.core} was not produced by ${this.exe} (Go build ID ${dumped ?? 'none'} in the core vs ${info.goBuildId ?? 'none'}); pass the exact binary that crashed`,
         );
       }

@@ -39,6 +39,8 @@ export async function readCoreFacts(core: string): Promise<CoreFacts & { elf: El
     elf = await ElfFile.open(core);
   } catch (err) {
     const code = (err as { code?: string }).code;
+    if (code === 'GO_ERR_NOT_A_FILE' || code === 'GO_ERR_RESOURCES') throw err;
+    if (code === 'GO_ERR_NO_SUCH_FILE') throw bad(core, 'no such file', err);
     if (code === 'GO_ERR_NOT_ELF') throw bad(core, 'not a core file (no ELF magic number)', err);
     if (code === 'GO_ERR_UNREADABLE') throw bad(core, `cannot read it: ${(err as Error).message}`, err);
     throw bad(core, `corrupt ELF headers (${(err as Error).message})`, err);

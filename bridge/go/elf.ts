@@ -5,7 +5,8 @@
 // Reads are bounded: the ELF header, the program and section header tables, the
 // section-name string table, and then only the sections a caller asks for. Nothing
 // reads the whole file, so 50+ MB binaries cost a few KiB of I/O.
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { BridgeError } from '../errors.ts';
 import { goBuildIdOf, goBuildInfoOf } from './build-id.ts';
 
@@ -124,10 +125,19 @@ function osError(err: unknown): string {
 
 function unreadable(path: string, err: unknown): BridgeError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new BridgeError('GO_ERR_NO_SUCH_FILE', `${path}: no such file; give the path of an existing file`, { cause: err, context: { path } });
+  if (code === 'EMFILE' || code === 'ENFILE') return new BridgeError('GO_ERR_RESOURCES', `cannot open ${path}: the bridge is out of file descriptors (${code}); try again later, or raise its limit`, { cause: err, context: { path } });
   return new BridgeError('GO_ERR_UNREADABLE', `cannot read ${path}: ${osError(err)}`, {
     cause: err,
     context: { path, ...(code === undefined ? {} : { errno: code }) },
   });
+}
+
+/** Throws GO_ERR_NOT_A_FILE for anything but a regular file (stat follows symlinks). */
+function notRegular(path: string, st: Stats): void {
+  if (st.isFile()) return;
+  const kind = st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+  throw new BridgeError('GO_ERR_NOT_A_FILE', `${path} is ${kind}; give the path of a regular file (the executable, or the core file)`, { context: { path } });
 }
 
 function badElf(path: string, what: string, context: Record<string, unknown> = {}): BridgeError {
@@ -194,15 +204,22 @@ export class ElfFile {
     this.dec = new ElfDecoder(init.littleEndian, init.cls === 64);
   }
 
-  /** Opens `path` and parses the ELF, program and section headers. */
+  /**
+   * Opens `path` and parses the ELF, program and section headers. Only a regular file is
+   * opened: paths come from clients, and a FIFO would block a thread of Node's file pool for
+   * good, a device could act on being opened. The open is non-blocking, and what was opened
+   * is checked again (a path swapped after the first look).
+   */
   static async open(path: string): Promise<ElfFile> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      notRegular(path, await stat(path));
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
-      throw unreadable(path, err);
+      throw err instanceof BridgeError ? err : unreadable(path, err);
     }
     try {
+      notRegular(path, await fh.stat());
       return await ElfFile.parse(path, fh);
     } catch (err) {
       await fh.close().catch(() => undefined);

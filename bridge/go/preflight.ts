@@ -24,15 +24,30 @@ export interface Preflight {
 export const PTRACE_HINT =
   'run as root, or as the target\'s user with CAP_SYS_PTRACE, or allow it with `sysctl kernel.yama.ptrace_scope=0` (containers: add --cap-add=SYS_PTRACE)';
 
+/** Out of file descriptors or memory is the bridge's trouble, not a missing process. */
+function procError(err: unknown, pid: number, otherwise: string): GoError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM' || code === 'EAGAIN') {
+    return new GoError(GoErrorCode.RESOURCES, `cannot look at process ${pid}: the bridge is out of ${code === 'ENOMEM' ? 'memory' : 'file descriptors'} (${code}); try again later, or raise its limit (ulimit -n, LimitNOFILE=)`, { cause: err });
+  }
+  if (code === 'ENOENT' || code === 'ESRCH') return new GoError(GoErrorCode.NO_SUCH_PROCESS, otherwise, { cause: err });
+  return new GoError(GoErrorCode.UNREADABLE, otherwise, { cause: err });
+}
+
 export async function preflightLocal(pid: number, exe?: string): Promise<Preflight> {
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `not a process id: ${pid}`);
   let status: string;
   try {
     status = await readFile(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `no process with PID ${pid} (has it exited? check the PID with ps)`);
+  } catch (err) {
+    throw procError(err, pid, `no process with PID ${pid} (has it exited? check the PID with ps)`);
   }
   if (/^State:\s+Z/m.test(status)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} is a zombie (it has exited)`);
+  const tracer = Number(/^TracerPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  if (tracer !== 0) {
+    const comm = await readFile(`/proc/${tracer}/comm`, 'utf8').then((c) => c.trim(), () => 'unknown');
+    throw new GoError(GoErrorCode.TARGET_BUSY, `process ${pid} is already traced by process ${tracer} (${comm}), another debugger or tracer; detach it (or wait for it to finish) and try again`);
+  }
   const procExe = `/proc/${pid}/exe`;
   let exePath = procExe;
   try {
@@ -44,7 +59,7 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
       throw new GoError(GoErrorCode.PTRACE_DENIED, `not permitted to inspect process ${pid} (cannot read ${procExe}); ${PTRACE_HINT}`, { cause: err });
     }
     if (code === 'ENOENT') throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} has no executable (a kernel thread?)`);
-    throw new GoError(GoErrorCode.UNREADABLE, `cannot read ${procExe}: ${(err as Error).message}`, { cause: err });
+    throw procError(err, pid, `cannot read ${procExe}: ${(err as Error).message}`);
   }
 
   const procElf = await readElfInfo(procExe);

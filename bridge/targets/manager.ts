@@ -1,4 +1,5 @@
 // All targets the bridge reads, one TargetSession (one gdb) each, shared by subscribers.
+import { realpath } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { BridgeError, isBridgeError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
@@ -20,6 +21,30 @@ export interface ManagerOptions extends PolicyOptions {
   access?: AccessOptions;
   /** for tests: what the policy reads about processes */
   policyFacts?: PolicyFacts;
+}
+
+/** The ref with its files (a core and its executable, a local copy) by their real paths. */
+async function canonicalRef(ref: TargetRef): Promise<TargetRef> {
+  const real = async (path: string): Promise<string> => {
+    try {
+      return await realpath(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new GoError(GoErrorCode.NO_SUCH_FILE, `${path}: no such file; give the path of an existing file`, { cause: err });
+      if (code === 'EMFILE' || code === 'ENFILE') throw new GoError(GoErrorCode.RESOURCES, `cannot resolve ${path}: the bridge is out of file descriptors (${code}); try again later`, { cause: err });
+      throw new GoError(GoErrorCode.UNREADABLE, `cannot resolve ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  if ('core' in ref) {
+    // A core reference that names a missing file is a bad core reference (BAD_CORE).
+    const both = await Promise.all([real(ref.core), real(ref.exe)]).catch((err: unknown) => {
+      if (err instanceof GoError && err.code === GoErrorCode.NO_SUCH_FILE) throw new GoError(GoErrorCode.BAD_CORE, `core target: ${err.message}`, { cause: err });
+      throw err;
+    });
+    return { core: both[0], exe: both[1] };
+  }
+  if ('ssh' in ref) return ref; // its exe is checked where it is read
+  return ref.exe === undefined ? ref : { pid: ref.pid, exe: await real(ref.exe) };
 }
 
 /** How often a subscribe starts over when its session closed under it (it cannot keep happening). */
@@ -92,8 +117,10 @@ export class TargetManager {
   }
 
   /** Attaches if needed and adds the subscriber. Resolves with the target info and an unsubscribe. */
-  async subscribe(ref: TargetRef, sub: Subscriber): Promise<{ info: TargetInfo; unsubscribe: () => void }> {
+  async subscribe(given: TargetRef, sub: Subscriber): Promise<{ info: TargetInfo; unsubscribe: () => void }> {
     if (this.closing) throw this.shuttingDown();
+    // One file under many spellings (/a/../a/core, a symlink) is one target, one gdb.
+    const ref = await canonicalRef(given);
     this.policy.check(ref);
     for (let attempt = 1; ; attempt++) {
       const s = await this.session(ref);

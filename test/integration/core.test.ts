@@ -1,6 +1,7 @@
 // Core files: exact MemStats from a kernel core dump of a quiet fixture (every toolchain),
 // compared with the fixture's own ReadMemStats taken just before the dump; the build-ID
 // check; truncated and wrong files; a bridge subscription to a core; bounded disk use.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import t from 'tap';
 import { CoreAccess } from '../../bridge/go/core-access.ts';
 import { LocalTarget, TargetReader } from '../../bridge/go/target.ts';
 import { silentLogger } from '../../bridge/log.ts';
+import { toWireError } from '../../bridge/wire-errors.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import { TestClient, testBridge } from '../support/bridge.ts';
@@ -143,7 +145,8 @@ t.test('a core from another build → build-ID mismatch, one line naming both', 
   if (!kept) return;
   const other = fixtures().find((b) => b.variant === 'default' && b.goVersion !== fixture().goVersion)!;
   const err = await readCore({ core: kept.core, exe: other.path }, workDir(t)).then(() => undefined, (e: unknown) => e);
-  t.match(err, { code: 'GO_ERR_BUILD_ID_MISMATCH' });
+  t.match(err, { code: 'GO_ERR_CORE_BUILD_MISMATCH' });
+  t.equal(toWireError(err).code, 'BAD_CORE', 'the protocol calls it BAD_CORE');
   t.match((err as Error).message, /not produced by .*Go build ID/);
   t.notMatch((err as Error).message, /\n/, 'one line');
 });
@@ -157,15 +160,20 @@ t.test('truncated, non-ELF and executable-as-core files → BAD_CORE with the re
   truncateSync(cut, Math.floor(statSync(cut).size / 3));
   const text = join(dir, 'notes.txt');
   writeFileSync(text, 'not a core\n');
+  const fifo = join(dir, 'core.fifo');
+  execFileSync('mkfifo', [fifo]);
   const cases: Array<[string, string, RegExp]> = [
     ['truncated', cut, /truncated: \d+ of \d+ bytes/],
     ['not ELF', text, /not a core file/],
     ['an executable', kept.exe, /not a core dump/],
-    ['missing', join(dir, 'nope'), /cannot read it/],
+    ['missing', join(dir, 'nope'), /nope: no such file/],
+    ['a FIFO', fifo, /is a FIFO; give the path of a regular file/],
+    ['its executable missing', kept.core, /executable given with .*: .*nope-exe: no such file/],
   ];
   for (const [what, core, re] of cases) {
-    const err = await readCore({ core, exe: kept.exe }, dir).then(() => undefined, (e: unknown) => e);
-    t.match(err, { code: 'GO_ERR_BAD_CORE' }, `${what}: BAD_CORE`);
+    const exe = what === 'its executable missing' ? join(dir, 'nope-exe') : kept.exe;
+    const err = await readCore({ core, exe }, dir).then(() => undefined, (e: unknown) => e);
+    t.equal(toWireError(err).code, what === 'a FIFO' ? 'BAD_REQUEST' : 'BAD_CORE', `${what}: ${toWireError(err).code}`);
     t.match((err as Error).message, re, `${what}: ${(err as Error).message}`);
   }
 });
