@@ -18,6 +18,7 @@ interface OptionSpec {
 
 export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'listen', env: 'MSTAT_LISTEN', arg: 'HOST:PORT', help: 'address to bind (default 127.0.0.1:7070); anything but loopback requires --token' },
+  { flag: 'allow-hosts', env: 'MSTAT_ALLOW_HOSTS', arg: 'NAMES', help: 'host names clients may use to reach the bridge (Host header), besides IP addresses, localhost and the --listen host; other names get 421 (DNS rebinding)' },
   { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters' },
   { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PID[=EXE],…', help: 'comma-separated PIDs kept attached for /metrics scraping; PID=EXE gives an unstripped copy of a stripped target\'s executable (same Go build ID); a target that cannot be read is retried and shown as down' },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', arg: 'MS', help: 'sampling interval of scrape-attached targets (default 5000)' },
@@ -72,6 +73,8 @@ export const ConfigSchema = z
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+    /** host names (Host header) the bridge answers for besides IPs, localhost and its listen host */
+    allowHosts: z.array(z.string().min(1)).default([]),
     scrapeAttach: z.array(z.object({ pid: z.number().int().positive(), exe: z.string().startsWith('/').optional() })).default([]),
     scrapeIntervalMs: z.number().int().min(10).max(3_600_000).default(5000),
     allowPids: z.array(z.number().int().positive()).optional(),
@@ -147,6 +150,13 @@ function scrapeList(r: Raw): Array<{ pid: number; exe?: string }> {
     out.push({ pid, exe });
   }
   return out;
+}
+
+/** Host names, comma-separated: letters, digits, dots and dashes. */
+function hostList(r: Raw): string[] {
+  const names = r.value.split(',').map((x) => x.trim().toLowerCase());
+  if (names.some((n) => !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(n))) throw bad(r, 'a comma-separated list of host names');
+  return names;
 }
 
 /** Executables by real path (how /proc/PID/exe names them); each must exist now. */
@@ -274,6 +284,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     host,
     port,
     token,
+    allowHosts: opt('allow-hosts', hostList) ?? [],
     scrapeAttach: opt('scrape-attach', scrapeList) ?? [],
     scrapeIntervalMs: opt('scrape-interval', (r) => integer(r, 10, 3_600_000)),
     allowPids: opt('allow-pids', pidList),

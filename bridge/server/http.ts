@@ -9,6 +9,7 @@ import type { TargetManager } from '../targets/manager.ts';
 import { MAX_CLIENT_FRAME, WS_PATH } from '../../protocol/version.ts';
 import { targetKey } from '../../protocol/target.ts';
 import { authorized, originAllowed } from './auth.ts';
+import { HostCheck } from './host-check.ts';
 import { isDashboardPath, serveDashboard } from './dashboard.ts';
 import { Connection } from './connection.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
@@ -50,7 +51,13 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
   }, cfg.heartbeatMs);
   heartbeat.unref();
 
+  const hosts = new HostCheck(cfg.host, cfg.allowHosts);
+  const misdirected = `this bridge answers only for its own address, localhost and the names given with --allow-hosts`;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!hosts.allows(req)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end(`${misdirected}\n`);
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/healthz') {
       // Degraded (503) while any target read or pinned here has a problem: down, stopped, failing.
@@ -92,6 +99,7 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!hosts.allows(req)) return reject(socket, 421, 'Misdirected Request');
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== WS_PATH) return reject(socket, 404, 'Not Found');
     if (!originAllowed(req)) return reject(socket, 403, 'Forbidden');

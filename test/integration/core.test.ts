@@ -2,9 +2,9 @@
 // compared with the fixture's own ReadMemStats taken just before the dump; the build-ID
 // check; truncated and wrong files; a bridge subscription to a core; bounded disk use.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import t from 'tap';
 import { CoreAccess } from '../../bridge/go/core-access.ts';
 import { LocalTarget, TargetReader } from '../../bridge/go/target.ts';
@@ -193,6 +193,21 @@ t.test('the bridge reads a core: subscribed, samples equal the fixture\'s own Re
   t.same(diff, [], 'the sample equals the fixture\'s ReadMemStats');
   const bad = await c.request({ type: 'subscribe', id: 'b', target: { core: join(keepDir, 'missing'), exe: kept.exe } }, 'subscribed', 'b');
   t.equal(bad.type === 'error' ? bad.code : bad.type, 'BAD_CORE');
+
+  // Many spellings of the same core and executable are one target, one gdb.
+  const link = join(workDir(t), 'core-link');
+  symlinkSync(kept.core, link);
+  const spellings = [`${keepDir}/./core`, `${keepDir}//core`, `${keepDir}/../${basename(keepDir)}/core`, link];
+  for (const [i, core] of spellings.entries()) {
+    const r = await c.request({ type: 'subscribe', id: `sp${i}`, target: { core, exe: kept.exe }, intervalMs: 100 }, 'subscribed', `sp${i}`);
+    t.equal(r.type, 'subscribed', `spelling ${core}`);
+  }
+  t.equal(bridge.manager.targetCount, 1, `${spellings.length + 1} subscriptions, one target (one gdb)`);
+  // The same core with another executable is another target, refused on its own merits.
+  const other = fixtures().find((b) => b.variant === 'default' && b.goVersion !== fixture().goVersion)!;
+  const mismatch = await c.request({ type: 'subscribe', id: 'x', target: { core: kept.core, exe: other.path } }, 'subscribed', 'x');
+  t.equal(mismatch.type === 'error' ? mismatch.code : mismatch.type, 'BAD_CORE', 'another exe is not given the open session');
+  t.equal(bridge.manager.targetCount, 1, 'and starts no gdb');
 });
 
 t.test('mstat --core CORE --exe BIN: every format; wrong binary → 6; bad core → 3; no --exe → 2', async (t) => {

@@ -25,6 +25,7 @@ mkdirSync(cache);
 /** Every option: flag, variable, a good value, what it parses to, and a bad value. */
 const CASES: Array<{ flag: string; env: string; value: string; key: keyof Config; want: unknown; other: string; otherWant: unknown; bad: string[] }> = [
   { flag: 'listen', env: 'MSTAT_LISTEN', value: '127.0.0.2:9000', key: 'port', want: 9000, other: '127.0.0.1:9001', otherWant: 9001, bad: ['nope', '127.0.0.1:70000', ':80'] },
+  { flag: 'allow-hosts', env: 'MSTAT_ALLOW_HOSTS', value: 'Bridge.Example, mon.lan', key: 'allowHosts', want: ['bridge.example', 'mon.lan'], other: 'x', otherWant: ['x'], bad: ['a b', 'evil.example:80', ',', '-x'] },
   { flag: 'token', env: 'MSTAT_TOKEN', value: 'flag-token-1', key: 'token', want: 'flag-token-1', other: 'env-token-22', otherWant: 'env-token-22', bad: ['short'] },
   { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', value: `10, 20=${exeA}`, key: 'scrapeAttach', want: [{ pid: 10 }, { pid: 20, exe: exeA }], other: '30', otherWant: [{ pid: 30 }], bad: ['1,x', '0', ',', '-5', `7=${join(dir, 'missing')}`, `7=${dir}`, '7='] },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', value: '250', key: 'scrapeIntervalMs', want: 250, other: '750', otherWant: 750, bad: ['abc', '5', '1.5', '-100', '99999999999'] },
@@ -66,7 +67,7 @@ t.test('the table covers every option', async (t) => {
 t.test('defaults', async (t) => {
   const c = parse([]);
   t.match(c, {
-    host: '127.0.0.1', port: 7070, token: undefined, scrapeAttach: [], scrapeIntervalMs: 5000, allowPids: undefined, allowExes: undefined,
+    host: '127.0.0.1', port: 7070, token: undefined, allowHosts: [], scrapeAttach: [], scrapeIntervalMs: 5000, allowPids: undefined, allowExes: undefined,
     sameUid: false, sshConfig: undefined, sshProgram: undefined, gdbPath: undefined, cacheDir: undefined, logLevel: 'info',
     maxSubscriptions: 64, maxBufferedBytes: 1 << 20, lingerMs: 2000, heartbeatMs: 15_000,
   });
@@ -122,7 +123,7 @@ t.test('the mstat-bridge binary: --help names every flag and variable; a bad val
     spawnSync(process.execPath, [bin, ...args], { cwd: REPO_ROOT, env: cliEnv(env), encoding: 'utf8', timeout: 60_000 });
   const help = run(['--help']);
   t.equal(help.status, 0, '--help exits 0');
-  const flags = ['--listen', '--token', '--scrape-attach', '--scrape-interval', '--allow-pids', '--allow-exes', '--same-uid', '--max-subscriptions', '--max-buffered-bytes', '--linger', '--heartbeat', '--ssh-config', '--ssh-program', '--gdb', '--cache-dir', '--log-level', '--help'];
+  const flags = ['--listen', '--allow-hosts', '--token', '--scrape-attach', '--scrape-interval', '--allow-pids', '--allow-exes', '--same-uid', '--max-subscriptions', '--max-buffered-bytes', '--linger', '--heartbeat', '--ssh-config', '--ssh-program', '--gdb', '--cache-dir', '--log-level', '--help'];
   const envs = ['MSTAT_LISTEN', 'MSTAT_TOKEN', 'MSTAT_SCRAPE_ATTACH', 'MSTAT_SCRAPE_INTERVAL', 'MSTAT_ALLOW_PIDS', 'MSTAT_ALLOW_EXES', 'MSTAT_SAME_UID', 'MSTAT_MAX_SUBSCRIPTIONS', 'MSTAT_MAX_BUFFERED_BYTES', 'MSTAT_LINGER', 'MSTAT_HEARTBEAT', 'MSTAT_SSH_CONFIG', 'MSTAT_SSH', 'MSTAT_GDB', 'MSTAT_CACHE_DIR', 'MSTAT_LOG_LEVEL'];
   for (const f of [...flags, ...OPTIONS.map((o) => `--${o.flag}`)]) t.match(help.stdout, new RegExp(`^\\s+${f}\\b`, 'm'), `--help lists ${f}`);
   for (const e of [...envs, ...OPTIONS.map((o) => o.env)]) t.match(help.stdout, new RegExp(`\\b${e}\\b`), `--help names ${e}`);
