@@ -7,6 +7,7 @@ import { targetSelect } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
 import { goVersionSupported, MIN_GO_MINOR, parseGoVersion } from './build-id.ts';
 import { coreGoBuildId, readCoreFacts } from './core-file.ts';
+import { gdbPath, type GdbPath } from './gdb-path.ts';
 import { PT_LOAD, readElfInfo } from './elf.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import type { Preflight } from './preflight.ts';
@@ -70,9 +71,13 @@ export class CoreAccess implements TargetAccess {
     }
   }
 
+  /** the name gdb was given for the core (kept until dispose: gdb may open it again) */
+  private coreName: GdbPath | undefined;
+
   async attach(gdb: MiClient): Promise<void> {
+    const core = (this.coreName = await gdbPath(this.core));
     try {
-      await targetSelect(gdb, 'core', this.core);
+      await targetSelect(gdb, 'core', core.path);
     } catch (err) {
       const msg = err instanceof MiError ? (err.gdbMessage ?? err.message) : String(err);
       throw new GoError(GoErrorCode.BAD_CORE, `gdb cannot open ${this.core}: ${msg}`, { cause: err });
@@ -85,5 +90,7 @@ export class CoreAccess implements TargetAccess {
 
   async ensureRunning(): Promise<void> {}
 
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    await this.coreName?.dispose();
+  }
 }

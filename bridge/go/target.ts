@@ -26,6 +26,7 @@ import type { Preflight } from './preflight.ts';
 import { readSnapshot } from './read.ts';
 import type { TargetAccess } from './target-access.ts';
 import { ThreadTracker } from './threads.ts';
+import { gdbPath, type GdbPath } from './gdb-path.ts';
 import { StopWatcher, type LastingStop } from './stop-monitor.ts';
 import { VforkGate } from './vfork-gate.ts';
 
@@ -120,6 +121,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     private readonly bias: bigint,
     private readonly threads: ThreadTracker,
     private readonly watcher: StopWatcher,
+    /** the name gdb was given for the symbol file (a private symlink for an unusual path) */
+    private readonly symbols: GdbPath | undefined,
     private readonly log: Logger,
     cached: boolean,
     layoutCommands: number,
@@ -247,6 +250,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     }, 250);
     execWatch.unref();
     let reader: TargetReader | undefined;
+    let symbols: GdbPath | undefined;
     try {
       let layout = await loadLayout(pre.buildId, opts.cacheDir);
       const cached = layout !== undefined;
@@ -261,7 +265,9 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       // With a local symbol file, resolve before attaching, so the process never waits on it;
       // an executable fetched over the link is only there once attached.
       if (pre.symbolFile !== undefined) {
-        await fileExecAndSymbols(gdb, pre.symbolFile);
+        // Kept until gdb is gone: gdb may open the file again by that name.
+        symbols = await gdbPath(pre.symbolFile);
+        await fileExecAndSymbols(gdb, symbols.path);
         layout ??= await resolve();
       }
       await access.attach(gdb, pre, log);
@@ -274,7 +280,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       }
       const c = layout.constants;
       const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
-      reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, log, cached, commands);
+      reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, symbols, log, cached, commands);
       await reader.guardTarget();
       clearInterval(execWatch);
       return reader;
@@ -284,6 +290,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       reader?.stopWatching();
       threads.dispose();
       const exit = await gdb.close();
+      await symbols?.dispose();
       await access.ensureRunning(log, exit.requested ? 50 : 500);
       await access.dispose();
       // An exec during the attach upsets gdb in several ways (errors, a crash, a hang): say
@@ -466,6 +473,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     const unsure = this.stopRequested;
     this.threads.dispose();
     const exit = await this.gdb.close();
+    await this.symbols?.dispose();
     await this.access.ensureRunning(this.log, exit.requested && !unsure ? 50 : 500);
     await this.access.dispose();
   }
