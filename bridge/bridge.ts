@@ -17,6 +17,7 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
   const manager = new TargetManager({
     log: log.child({ component: 'targets' }),
     lingerMs: cfg.lingerMs,
+    maxTargets: cfg.maxTargets,
     allowPids: cfg.allowPids,
     allowExes: cfg.allowExes,
     sameUid: cfg.sameUid,

@@ -26,6 +26,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', arg: 'PATHS', help: 'only local processes running one of these executables may be read (comma-separated; symlinks resolved)' },
   { flag: 'same-uid', env: 'MSTAT_SAME_UID', help: "only local processes (and core files) of the bridge's own uid may be read (env: 1/true/yes or 0/false/no)" },
   { flag: 'max-subscriptions', env: 'MSTAT_MAX_SUBSCRIPTIONS', arg: 'N', help: 'subscriptions one connection may hold (default 64)' },
+  { flag: 'max-connections', env: 'MSTAT_MAX_CONNECTIONS', arg: 'N', help: 'WebSocket connections in all (default 256); more are closed with TOO_MANY_CONNECTIONS' },
+  { flag: 'max-connections-per-address', env: 'MSTAT_MAX_CONNECTIONS_PER_ADDRESS', arg: 'N', help: 'WebSocket connections from one client address (default 32)' },
+  { flag: 'max-targets', env: 'MSTAT_MAX_TARGETS', arg: 'N', help: 'targets read at once, one gdb each (default 32); a subscription to one more gets TOO_MANY_TARGETS' },
+  { flag: 'max-frames-per-second', env: 'MSTAT_MAX_FRAMES_PER_SECOND', arg: 'N', help: 'frames one connection may send per second, bursts of twice that (default 50); the excess gets RATE_LIMITED and is dropped unread' },
+  { flag: 'max-lists-per-minute', env: 'MSTAT_MAX_LISTS_PER_MINUTE', arg: 'N', help: 'list-targets requests per connection per minute, bursts of 5 (default 30)' },
   { flag: 'max-buffered-bytes', env: 'MSTAT_MAX_BUFFERED_BYTES', arg: 'BYTES', help: 'unsent bytes above which a client gets samples dropped, latest wins (default 1048576); 4x this closes its connection' },
   { flag: 'linger', env: 'MSTAT_LINGER', arg: 'MS', help: 'how long a target stays attached after its last subscriber left (default 2000)' },
   { flag: 'heartbeat', env: 'MSTAT_HEARTBEAT', arg: 'MS', help: 'ping interval; a client that misses a round is dropped (default 15000)' },
@@ -92,6 +97,12 @@ export const ConfigSchema = z
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** subscriptions one connection may hold */
     maxSubscriptions: z.number().int().min(1).max(100_000).default(64),
+    maxConnections: z.number().int().min(1).max(100_000).default(256),
+    maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(32),
+    /** sessions (gdb processes) at once */
+    maxTargets: z.number().int().min(1).max(10_000).default(32),
+    maxFramesPerSecond: z.number().int().min(1).max(100_000).default(50),
+    maxListsPerMinute: z.number().int().min(1).max(100_000).default(30),
     /** a subscriber whose socket buffers more than this gets samples dropped (latest wins) */
     maxBufferedBytes: z.number().int().min(1024).max(1 << 30).default(1 << 20),
     /** how long a target stays attached after its last subscriber left */
@@ -296,6 +307,11 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     cacheDir: opt('cache-dir', directory),
     logLevel,
     maxSubscriptions: opt('max-subscriptions', (r) => integer(r, 1, 100_000)),
+    maxConnections: opt('max-connections', (r) => integer(r, 1, 100_000)),
+    maxConnectionsPerAddress: opt('max-connections-per-address', (r) => integer(r, 1, 100_000)),
+    maxTargets: opt('max-targets', (r) => integer(r, 1, 10_000)),
+    maxFramesPerSecond: opt('max-frames-per-second', (r) => integer(r, 1, 100_000)),
+    maxListsPerMinute: opt('max-lists-per-minute', (r) => integer(r, 1, 100_000)),
     maxBufferedBytes: opt('max-buffered-bytes', (r) => integer(r, 1024, 1 << 30)),
     lingerMs: opt('linger', (r) => integer(r, 0, 3_600_000)),
     heartbeatMs: opt('heartbeat', (r) => integer(r, 100, 3_600_000)),

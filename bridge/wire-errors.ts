@@ -40,6 +40,7 @@ const MAP: Record<string, ErrorCode> = {
   SSH_ERR_GDBSERVER_MISSING: 'GDBSERVER_MISSING',
   SSH_ERR_REMOTE: 'REMOTE_FAILED',
   BRIDGE_ERR_CLOSING: 'SHUTTING_DOWN',
+  BRIDGE_ERR_TOO_MANY_TARGETS: 'TOO_MANY_TARGETS',
 };
 
 export function toWireError(err: unknown): { code: ErrorCode; message: string } {

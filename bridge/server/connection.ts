@@ -11,6 +11,7 @@ import { ClientMessageSchema, type ClientMessage } from '../../protocol/client-m
 import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-messages.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { rates, sampleFrame } from './sample-message.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** Unsent bytes, in units of maxBufferedBytes, at which a connection is terminated. */
 const HARD_CAP_FACTOR = 4;
@@ -32,6 +33,11 @@ interface Subscription {
 export class Connection {
   private readonly subs = new Map<string, Subscription>();
   private closed = false;
+  /** frames this connection may send (the excess is dropped before it is parsed) */
+  private readonly frames: TokenBucket;
+  private readonly lists: TokenBucket;
+  /** when the last RATE_LIMITED reply went out: one a second at most, so a flood gets no echo */
+  private lastRateReply = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -39,6 +45,8 @@ export class Connection {
     private readonly cfg: Config,
     private readonly log: Logger,
   ) {
+    this.frames = new TokenBucket(cfg.maxFramesPerSecond, 2 * cfg.maxFramesPerSecond);
+    this.lists = new TokenBucket(cfg.maxListsPerMinute / 60, 5);
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('close', () => this.close());
     ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
@@ -74,9 +82,18 @@ export class Connection {
     this.error(toWireError(err), id, final);
   }
 
+  private rateLimited(what: string): void {
+    const now = performance.now();
+    if (now - this.lastRateReply < 1000) return;
+    this.lastRateReply = now;
+    this.error({ code: 'RATE_LIMITED', message: `${what}; the excess is dropped` });
+  }
+
   private onFrame(data: Buffer, isBinary: boolean): void {
     // Frames still queued from a peer we cut off (or that is leaving) are not answered.
     if (this.ws.readyState !== this.ws.OPEN || this.overflowing()) return;
+    // A flood costs no parsing: it must not delay anyone's samples.
+    if (!this.frames.take()) return this.rateLimited(`more than ${this.cfg.maxFramesPerSecond} frames a second (--max-frames-per-second)`);
     if (isBinary) return this.error({ code: 'BAD_REQUEST', message: 'binary frames are not part of the protocol; send JSON text' });
     let json: unknown;
     try {
@@ -101,6 +118,7 @@ export class Connection {
       case 'ping':
         return this.send({ type: 'pong', ...(m.id === undefined ? {} : { id: m.id }) });
       case 'list-targets': {
+        if (!this.lists.take()) return this.error({ code: 'RATE_LIMITED', message: `more than ${this.cfg.maxListsPerMinute} list-targets a minute (--max-lists-per-minute); try again shortly` }, m.id);
         // A remote listing can fail (ssh): the error names the request it answers.
         let targets;
         try {

@@ -31,12 +31,28 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
+  const perAddress = new Map<string, number>();
   wss.on('connection', (ws, req) => {
-    const c = new Connection(ws, manager, cfg, log.child({ client: req.socket.remoteAddress }));
+    const address = req.socket.remoteAddress ?? '?';
+    const mine = perAddress.get(address) ?? 0;
+    const full = connections.size >= cfg.maxConnections ? `${cfg.maxConnections} connections in all (--max-connections)` : mine >= cfg.maxConnectionsPerAddress ? `${cfg.maxConnectionsPerAddress} connections from ${address} (--max-connections-per-address)` : undefined;
+    if (full) {
+      // Told in the protocol's own terms, then closed: 1013 is "try again later".
+      ws.send(JSON.stringify({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `the bridge has ${full} already; close one or try again later` }));
+      ws.close(1013, 'too many connections');
+      return;
+    }
+    perAddress.set(address, mine + 1);
+    const c = new Connection(ws, manager, cfg, log.child({ client: address }));
     connections.add(c);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
-    ws.on('close', () => connections.delete(c));
+    ws.on('close', () => {
+      connections.delete(c);
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) perAddress.delete(address);
+      else perAddress.set(address, n);
+    });
   });
   // Heartbeat: a peer that misses a ping round is terminated (its subscriptions end).
   const heartbeat = setInterval(() => {

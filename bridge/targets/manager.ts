@@ -14,6 +14,8 @@ import { listRemoteGoProcesses } from '../remote/remote-list.ts';
 export interface ManagerOptions extends PolicyOptions {
   log: Logger;
   lingerMs: number;
+  /** sessions (one gdb each) at once; undefined: no limit */
+  maxTargets?: number | undefined;
   cacheDir?: string | undefined;
   /** the gdb to run (undefined: $MSTAT_GDB or gdb on PATH) */
   gdbPath?: string | undefined;
@@ -74,6 +76,10 @@ export class TargetManager {
       if (!s.isClosing) return s;
       await s.close();
       if (this.sessions.get(key) === s) this.sessions.delete(key);
+    }
+    const max = this.opts.maxTargets;
+    if (max !== undefined && this.sessions.size >= max) {
+      throw new BridgeError('BRIDGE_ERR_TOO_MANY_TARGETS', `the bridge reads ${this.sessions.size} targets already, its limit (--max-targets ${max}); unsubscribe from one first`);
     }
     const log = this.opts.log.child({ target: key });
     const created: TargetSession = new TargetSession({
@@ -164,10 +170,14 @@ export class TargetManager {
     return this.sessions.get(typeof target === 'number' ? `pid:${target}` : target);
   }
 
+  /** The local scan in flight or done within the last second: many clients asking share one. */
+  private localScan: { at: number; list: ReturnType<typeof listGoProcesses> } | undefined;
+
   /** The Go processes on this host, or with `ssh` on that host (listed over ssh). */
   async listTargets(opts: { ssh?: string | undefined } = {}): Promise<TargetListing[]> {
     if (opts.ssh !== undefined) return this.listRemote(opts.ssh);
-    const list = await listGoProcesses({ self: process.pid });
+    if (!this.localScan || performance.now() - this.localScan.at > 1000) this.localScan = { at: performance.now(), list: listGoProcesses({ self: process.pid }) };
+    const list = await this.localScan.list;
     return list.map((t) => {
       const attached = this.sessions.has(`pid:${t.pid}`);
       // What the policy refuses is not attachable through this bridge, whatever ptrace would allow.

@@ -156,7 +156,8 @@ t.test('heartbeat: a peer that stops answering pings is terminated and its subsc
 t.test('a client that never reads but keeps sending is cut off at the hard cap; the bridge and other clients are fine', async (t) => {
   const go = await startTarget(t);
   // Hard cap = 4 x 16 KiB of unsent replies; no heartbeat during the test (the flooder answers no pings).
-  const { child, port, logs } = await spawnBridgeProcess(t, { args: ['--max-buffered-bytes', '16384', '--heartbeat', '300000'] });
+  // The frame rate limit would drop the flood before it makes replies; this is about replies.
+  const { child, port, logs } = await spawnBridgeProcess(t, { args: ['--max-buffered-bytes', '16384', '--heartbeat', '300000', '--max-frames-per-second', '100000'] });
   const url = `ws://127.0.0.1:${port}/v1/ws`;
   const other = new TestClient(url);
   t.teardown(() => other.ws.terminate());

@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
-import { testBridge, TestClient } from '../support/bridge.ts';
+import WebSocket from 'ws';
+import { healthz, testBridge, TestClient } from '../support/bridge.ts';
 import { tempDir } from '../support/cli.ts';
-import { procStatus } from '../support/proc.ts';
+import { procStatus, sleep, until } from '../support/proc.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 
 /** One raw HTTP request with our own Host (fetch will not set it); resolves with the status. */
@@ -70,4 +71,71 @@ t.test('special files as core or exe paths: BAD_REQUEST at once, nothing hangs',
   t.equal(listed.type, 'targets', 'list-targets still answers');
   t.equal(bridge.manager.targetCount, 0, 'no gdb started');
   t.equal(procStatus(go.pid)?.tracerPid, 0, 'the running target was never attached');
+});
+
+/** A raw ws client that records messages and its close code. */
+function rawClient(port: number, localAddress: string): Promise<{ ws: WebSocket; messages: Array<{ type: string; code?: string }>; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`, { localAddress });
+    const messages: Array<{ type: string; code?: string }> = [];
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as { type: string; code?: string }));
+    ws.once('open', () => resolve({ ws, messages, closed }));
+    ws.once('error', reject);
+  });
+}
+
+t.test('limits: connections in all and per address, closed with TOO_MANY_CONNECTIONS', async (t) => {
+  const bridge = await testBridge(t, { maxConnections: 3, maxConnectionsPerAddress: 2 });
+  const port = bridge.address.port;
+  const clients = [await rawClient(port, '127.0.0.1'), await rawClient(port, '127.0.0.1')];
+  t.teardown(() => clients.forEach((c) => c.ws.terminate()));
+  const third = await rawClient(port, '127.0.0.1');
+  t.equal(await third.closed, 1013, 'a third connection from 127.0.0.1 is closed with 1013');
+  t.match(third.messages, [{ type: 'error', code: 'TOO_MANY_CONNECTIONS' }], 'after a TOO_MANY_CONNECTIONS error');
+  clients.push(await rawClient(port, '127.0.0.2'));
+  const fourth = await rawClient(port, '127.0.0.3');
+  t.equal(await fourth.closed, 1013, 'a fourth connection from anywhere: 1013 (3 in all)');
+  for (const c of clients.splice(0)) c.ws.terminate();
+  t.ok(await until(async () => (await healthz(port)).connections === 0, 5000), 'all closed');
+  const again = await rawClient(port, '127.0.0.1');
+  t.teardown(() => again.ws.terminate());
+  await sleep(200);
+  t.equal(again.ws.readyState, WebSocket.OPEN, 'a place freed is taken again');
+});
+
+t.test('limits: targets, frames and list-targets per connection; each with its code', async (t) => {
+  const a = await GoTarget.start(fixture(), ['-heartbeat', '0']);
+  t.teardown(() => a.stop());
+  const b = await GoTarget.start(fixture(), ['-heartbeat', '0']);
+  t.teardown(() => b.stop());
+  const bridge = await testBridge(t, { maxTargets: 1, maxFramesPerSecond: 20, maxListsPerMinute: 6 });
+  const c = await TestClient.connect(bridge, t);
+  const ok = await c.request({ type: 'subscribe', id: 'a', target: { pid: a.pid }, intervalMs: 100 }, 'subscribed', 'a');
+  t.equal(ok.type, 'subscribed', 'the first target');
+  const more = await c.request({ type: 'subscribe', id: 'b', target: { pid: b.pid } }, 'subscribed', 'b');
+  t.match(more, { type: 'error', code: 'TOO_MANY_TARGETS', message: /--max-targets 1/ }, 'a second target: TOO_MANY_TARGETS');
+  t.equal(procStatus(b.pid)?.tracerPid, 0, 'and it was not attached');
+  const same = await c.request({ type: 'subscribe', id: 'a2', target: { pid: a.pid } }, 'subscribed', 'a2');
+  t.equal(same.type, 'subscribed', 'another subscription to the same target shares its gdb');
+
+  // A flood of frames: dropped unread past the bucket, one RATE_LIMITED a second at most;
+  // the other connection's samples keep coming.
+  const witness = await TestClient.connect(bridge, t);
+  witness.send({ type: 'subscribe', id: 'w', target: { pid: a.pid }, intervalMs: 100 });
+  await witness.next('sample', () => true, 15_000);
+  const flood = await TestClient.connect(bridge, t);
+  const from = witness.received.length;
+  for (let i = 0; i < 2000; i++) flood.send({ type: 'ping', id: `p${i}` });
+  await sleep(1500);
+  const pongs = flood.received.filter((m) => m.type === 'pong').length;
+  const limited = flood.received.filter((m) => m.type === 'error' && m.code === 'RATE_LIMITED').length;
+  t.ok(pongs >= 40 && pongs < 200, `2000 pings: ${pongs} answered (burst 40, then 20/s)`);
+  t.ok(limited >= 1 && limited <= 3, `${limited} RATE_LIMITED replies, not one per dropped frame`);
+  t.ok(witness.received.slice(from).filter((m) => m.type === 'sample').length >= 5, 'the witness kept receiving samples');
+
+  const lister = await TestClient.connect(bridge, t);
+  const answers = [];
+  for (let i = 0; i < 8; i++) answers.push(await lister.request({ type: 'list-targets', id: `l${i}` }, 'targets', `l${i}`));
+  t.same(answers.map((r) => (r.type === 'error' ? r.code : r.type)), ['targets', 'targets', 'targets', 'targets', 'targets', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'], 'list-targets: a burst of 5, then RATE_LIMITED');
 });

@@ -210,7 +210,8 @@ t.test('subscribing again while the linger detach is in flight: a fresh attach a
 
 t.test('injection strings in every string field: coded errors or plain names, nothing executed, bridge healthy', async (t) => {
   const go = await startTarget(t);
-  const bridge = await testBridge(t);
+  // Every frame is answered: no rate limits here (bridge-hostile.test.ts tests those).
+  const bridge = await testBridge(t, { maxFramesPerSecond: 100_000, maxListsPerMinute: 100_000 });
   const c = await TestClient.connect(bridge, t);
   const dir = mkdtempSync(join(tmpdir(), 'mstat-inj-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -296,7 +297,8 @@ t.test('injection strings in every string field: coded errors or plain names, no
 
 t.test('10,000 random frames (text, binary, invalid UTF-8): one reply each, counts unchanged, still answers ping', async (t) => {
   const go = await startTarget(t);
-  const bridge = await testBridge(t);
+  // Every frame is answered: no rate limits here (bridge-hostile.test.ts tests those).
+  const bridge = await testBridge(t, { maxFramesPerSecond: 100_000, maxListsPerMinute: 100_000 });
   const keep = await TestClient.connect(bridge, t);
   await keep.request({ type: 'subscribe', id: 'keep', target: { pid: go.pid }, intervalMs: 200 }, 'subscribed', 'keep');
   await keep.next('sample');

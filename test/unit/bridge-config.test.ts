@@ -32,6 +32,11 @@ const CASES: Array<{ flag: string; env: string; value: string; key: keyof Config
   { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', value: '1,2', key: 'allowPids', want: [1, 2], other: '3', otherWant: [3], bad: ['a', '1;2', '0'] },
   { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', value: `${join(dir, 'link-to-a')},${exeB}`, key: 'allowExes', want: [exeA, exeB], other: exeB, otherWant: [exeB], bad: [join(dir, 'missing'), `${exeA},,${exeB}`, dir] },
   { flag: 'max-subscriptions', env: 'MSTAT_MAX_SUBSCRIPTIONS', value: '5', key: 'maxSubscriptions', want: 5, other: '7', otherWant: 7, bad: ['0', 'many', '100001'] },
+  { flag: 'max-connections', env: 'MSTAT_MAX_CONNECTIONS', value: '10', key: 'maxConnections', want: 10, other: '11', otherWant: 11, bad: ['0', 'x', '100001'] },
+  { flag: 'max-connections-per-address', env: 'MSTAT_MAX_CONNECTIONS_PER_ADDRESS', value: '2', key: 'maxConnectionsPerAddress', want: 2, other: '3', otherWant: 3, bad: ['0', '-1'] },
+  { flag: 'max-targets', env: 'MSTAT_MAX_TARGETS', value: '4', key: 'maxTargets', want: 4, other: '5', otherWant: 5, bad: ['0', '10001'] },
+  { flag: 'max-frames-per-second', env: 'MSTAT_MAX_FRAMES_PER_SECOND', value: '20', key: 'maxFramesPerSecond', want: 20, other: '21', otherWant: 21, bad: ['0', '1.5'] },
+  { flag: 'max-lists-per-minute', env: 'MSTAT_MAX_LISTS_PER_MINUTE', value: '6', key: 'maxListsPerMinute', want: 6, other: '7', otherWant: 7, bad: ['0', 'many'] },
   { flag: 'max-buffered-bytes', env: 'MSTAT_MAX_BUFFERED_BYTES', value: '65536', key: 'maxBufferedBytes', want: 65536, other: '4096', otherWant: 4096, bad: ['1', '1e6', '64k'] },
   { flag: 'linger', env: 'MSTAT_LINGER', value: '0', key: 'lingerMs', want: 0, other: '50', otherWant: 50, bad: ['-1', 'soon', '3600001'] },
   { flag: 'heartbeat', env: 'MSTAT_HEARTBEAT', value: '1000', key: 'heartbeatMs', want: 1000, other: '2000', otherWant: 2000, bad: ['0', '99', 'x'] },
@@ -123,7 +128,7 @@ t.test('the mstat-bridge binary: --help names every flag and variable; a bad val
     spawnSync(process.execPath, [bin, ...args], { cwd: REPO_ROOT, env: cliEnv(env), encoding: 'utf8', timeout: 60_000 });
   const help = run(['--help']);
   t.equal(help.status, 0, '--help exits 0');
-  const flags = ['--listen', '--allow-hosts', '--token', '--scrape-attach', '--scrape-interval', '--allow-pids', '--allow-exes', '--same-uid', '--max-subscriptions', '--max-buffered-bytes', '--linger', '--heartbeat', '--ssh-config', '--ssh-program', '--gdb', '--cache-dir', '--log-level', '--help'];
+  const flags = ['--listen', '--allow-hosts', '--token', '--scrape-attach', '--scrape-interval', '--allow-pids', '--allow-exes', '--same-uid', '--max-subscriptions', '--max-connections', '--max-connections-per-address', '--max-targets', '--max-frames-per-second', '--max-lists-per-minute', '--max-buffered-bytes', '--linger', '--heartbeat', '--ssh-config', '--ssh-program', '--gdb', '--cache-dir', '--log-level', '--help'];
   const envs = ['MSTAT_LISTEN', 'MSTAT_TOKEN', 'MSTAT_SCRAPE_ATTACH', 'MSTAT_SCRAPE_INTERVAL', 'MSTAT_ALLOW_PIDS', 'MSTAT_ALLOW_EXES', 'MSTAT_SAME_UID', 'MSTAT_MAX_SUBSCRIPTIONS', 'MSTAT_MAX_BUFFERED_BYTES', 'MSTAT_LINGER', 'MSTAT_HEARTBEAT', 'MSTAT_SSH_CONFIG', 'MSTAT_SSH', 'MSTAT_GDB', 'MSTAT_CACHE_DIR', 'MSTAT_LOG_LEVEL'];
   for (const f of [...flags, ...OPTIONS.map((o) => `--${o.flag}`)]) t.match(help.stdout, new RegExp(`^\\s+${f}\\b`, 'm'), `--help lists ${f}`);
   for (const e of [...envs, ...OPTIONS.map((o) => o.env)]) t.match(help.stdout, new RegExp(`\\b${e}\\b`), `--help names ${e}`);

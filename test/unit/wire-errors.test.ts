@@ -11,7 +11,7 @@ import { ERROR_CODES } from '../../protocol/errors.ts';
 
 // The manager retries on SESSION_CLOSED; it never reaches a client.
 const NEVER_SENT = new Set<string>([SESSION_CLOSED]);
-const internal = [...Object.values(GoErrorCode), ...Object.values(MiErrorCode), ...Object.values(SshErrorCode), 'BRIDGE_ERR_POLICY', 'BRIDGE_ERR_CLOSING'];
+const internal = [...Object.values(GoErrorCode), ...Object.values(MiErrorCode), ...Object.values(SshErrorCode), 'BRIDGE_ERR_POLICY', 'BRIDGE_ERR_CLOSING', 'BRIDGE_ERR_TOO_MANY_TARGETS'];
 
 t.test('every internal code maps to a specific wire code', async (t) => {
   for (const code of internal) {
