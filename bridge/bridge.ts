@@ -3,12 +3,17 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from './log.ts';
 import type { Config } from './config.ts';
 import { createHttpServer } from './server/http.ts';
+import { defaultTokenFile, loadOrCreateToken } from './token-file.ts';
 import { TargetManager } from './targets/manager.ts';
 import { ScrapeTarget } from './targets/scrape.ts';
 
 export interface Bridge {
   /** The bound address (port 0 gets a free port). */
   address: { host: string; port: number };
+  /** What clients must present (undefined: --no-auth). */
+  token: string | undefined;
+  /** The dashboard's address, with the token in it. */
+  dashboardUrl: string;
   manager: TargetManager;
   close(): Promise<void>;
 }
@@ -25,13 +30,18 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
     gdbPath: cfg.gdbPath,
     access: { sshConfig: cfg.sshConfig },
   });
-  const http = createHttpServer(cfg, manager, log.child({ component: 'server' }));
+  // A token unless explicitly none: given, or kept in the token file (made at first start).
+  const tokenFile = cfg.token === undefined && !cfg.noAuth ? (cfg.tokenFile ?? defaultTokenFile()) : undefined;
+  const token = cfg.token ?? (tokenFile === undefined ? undefined : loadOrCreateToken(tokenFile));
+  const http = createHttpServer(cfg, manager, log.child({ component: 'server' }), token);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(cfg.port, cfg.host, () => resolve());
   });
   const a = http.server.address() as AddressInfo;
-  log.info({ host: a.address, port: a.port, token: cfg.token !== undefined }, 'bridge listening');
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const dashboardUrl = `http://${host}:${a.port}/${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+  log.info({ host: a.address, port: a.port, auth: token === undefined ? 'none' : 'token', ...(tokenFile === undefined ? {} : { tokenFile }), dashboard: dashboardUrl }, 'bridge listening');
 
   // Targets kept attached for /metrics without a WebSocket client.
   const scraped = cfg.scrapeAttach.map(
@@ -42,6 +52,8 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
   let closing: Promise<void> | undefined;
   return {
     address: { host: a.address, port: a.port },
+    token,
+    dashboardUrl,
     manager,
     close: () =>
       (closing ??= (async () => {

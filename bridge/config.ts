@@ -17,9 +17,11 @@ interface OptionSpec {
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'listen', env: 'MSTAT_LISTEN', arg: 'HOST:PORT', help: 'address to bind (default 127.0.0.1:7070); anything but loopback requires --token' },
+  { flag: 'listen', env: 'MSTAT_LISTEN', arg: 'HOST:PORT', help: 'address to bind (default 127.0.0.1:7070); clients need the token wherever it binds, unless --no-auth (loopback only)' },
   { flag: 'allow-hosts', env: 'MSTAT_ALLOW_HOSTS', arg: 'NAMES', help: 'host names clients may use to reach the bridge (Host header), besides IP addresses, localhost and the --listen host; other names get 421 (DNS rebinding)' },
-  { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters' },
+  { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters. Default: the token file' },
+  { flag: 'token-file', env: 'MSTAT_TOKEN_FILE', arg: 'FILE', help: 'where the token is kept, made at first start (mode 0600; default $XDG_CONFIG_HOME/mstat-bridge/token or ~/.config/mstat-bridge/token); mstat --bridge reads it too' },
+  { flag: 'no-auth', env: 'MSTAT_NO_AUTH', help: 'no token at all: every local user may read what this bridge can (loopback only; env: 1/true/yes)' },
   { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PID[=EXE],…', help: 'comma-separated PIDs kept attached for /metrics scraping; PID=EXE gives an unstripped copy of a stripped target\'s executable (same Go build ID); a target that cannot be read is retried and shown as down' },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', arg: 'MS', help: 'sampling interval of scrape-attached targets (default 5000)' },
   { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', arg: 'PIDS', help: 'only these local PIDs may be read (comma-separated)' },
@@ -78,6 +80,10 @@ export const ConfigSchema = z
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+    /** where the token is kept when none is given (undefined: defaultTokenFile()) */
+    tokenFile: z.string().startsWith('/').optional(),
+    /** no token at all (loopback only) */
+    noAuth: z.boolean().default(false),
     /** host names (Host header) the bridge answers for besides IPs, localhost and its listen host */
     allowHosts: z.array(z.string().min(1)).default([]),
     scrapeAttach: z.array(z.object({ pid: z.number().int().positive(), exe: z.string().startsWith('/').optional() })).default([]),
@@ -109,8 +115,11 @@ export const ConfigSchema = z
     lingerMs: z.number().int().min(0).max(3_600_000).default(2000),
     heartbeatMs: z.number().int().min(100).max(3_600_000).default(15_000),
   })
-  .refine((c) => c.token !== undefined || isLoopback(c.host), {
-    message: 'binding to a non-loopback address requires --token (or MSTAT_TOKEN)',
+  .refine((c) => !c.noAuth || isLoopback(c.host), {
+    message: '--no-auth is for a loopback address only: anything else needs a token (--token, --token-file, or the default token file)',
+  })
+  .refine((c) => !c.noAuth || (c.token === undefined && c.tokenFile === undefined), {
+    message: '--no-auth goes with neither --token nor --token-file',
   });
 export type Config = Readonly<z.output<typeof ConfigSchema>>;
 
@@ -295,6 +304,8 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     host,
     port,
     token,
+    tokenFile: opt('token-file', (r) => resolve(r.value)),
+    noAuth: values['no-auth'] === true ? true : (opt('no-auth', boolean) ?? false),
     allowHosts: opt('allow-hosts', hostList) ?? [],
     scrapeAttach: opt('scrape-attach', scrapeList) ?? [],
     scrapeIntervalMs: opt('scrape-interval', (r) => integer(r, 10, 3_600_000)),

@@ -472,7 +472,8 @@ class BridgeProc {
   private constructor(readonly label: string, cacheDir: string) {
     const env: NodeJS.ProcessEnv = { ...process.env, MSTAT_CACHE_DIR: cacheDir };
     for (const k of ['MSTAT_TOKEN', 'MSTAT_LISTEN', 'MSTAT_ALLOW_PIDS', 'MSTAT_SCRAPE_ATTACH', 'MSTAT_LOG_LEVEL']) delete env[k];
-    this.proc = spawn(process.execPath, ['--import', 'tsx', 'bridge/main.ts', '--listen', '127.0.0.1:0', '--log-level', 'info'], {
+    // --no-auth: the benchmark is about cost, and its clients run as the bridge's user anyway.
+    this.proc = spawn(process.execPath, ['--import', 'tsx', 'bridge/main.ts', '--listen', '127.0.0.1:0', '--log-level', 'info', '--no-auth'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

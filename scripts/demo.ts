@@ -65,12 +65,12 @@ async function bridgeOn(port: number): Promise<Bridge> {
 const t0 = Date.now();
 const bridge = await bridgeOn(Number(values.port));
 const base = `http://127.0.0.1:${bridge.address.port}`;
-const client = await BridgeClient.connect({ url: base, WebSocket: WebSocket as unknown as WebSocketCtor });
+const client = await BridgeClient.connect({ url: base, token: bridge.token, WebSocket: WebSocket as unknown as WebSocketCtor });
 const sub = client.subscribe({ pid: ready.pid }, { intervalMs, mode });
 const info = await sub.subscribed;
 const header = [
   `demo program ${build.path}: pid ${ready.pid}, ${info.goVersion}; attached non-stop in ${Date.now() - t0} ms; mode ${mode}`,
-  `dashboard:  ${base}/?pid=${ready.pid}   (also ${base}/metrics, ws://127.0.0.1:${bridge.address.port}/v1/ws)   Ctrl-C detaches`,
+  `dashboard:  ${bridge.dashboardUrl}${bridge.token === undefined ? '?' : '&'}pid=${ready.pid}   (also ${base}/metrics, ws://127.0.0.1:${bridge.address.port}/v1/ws; token in the URL)   Ctrl-C detaches`,
 ];
 const tty = process.stdout.isTTY === true;
 if (!tty) console.log(header.join('\n')); // on a terminal every frame carries it

@@ -26,7 +26,8 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.destroy();
 }
 
-export function createHttpServer(cfg: Config, manager: TargetManager, log: Logger): HttpServer {
+/** `token`: what clients must present (undefined: --no-auth). */
+export function createHttpServer(cfg: Config, manager: TargetManager, log: Logger, token: string | undefined): HttpServer {
   const connections = new Set<Connection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
@@ -80,11 +81,13 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
       const problems = manager.health().flatMap((h) => (h.problem ? [{ target: targetKey(h.ref), ...h.problem }] : []));
       const ok = problems.length === 0;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok, status: ok ? 'ok' : 'degraded', targets: manager.targetCount, subscribers: manager.subscriberCount, connections: connections.size, problems }));
+      // A probe needs no token; what is read, and why it fails, is for the token's holders.
+      const details = authorized(req, token) ? { targets: manager.targetCount, subscribers: manager.subscriberCount, connections: connections.size, problems } : {};
+      res.end(JSON.stringify({ ok, status: ok ? 'ok' : 'degraded', ...details }));
       return;
     }
     if (path === '/metrics') {
-      if (!authorized(req, cfg.token)) {
+      if (!authorized(req, token)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
         return;
       }
@@ -119,7 +122,7 @@ export function createHttpServer(cfg: Config, manager: TargetManager, log: Logge
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== WS_PATH) return reject(socket, 404, 'Not Found');
     if (!originAllowed(req)) return reject(socket, 403, 'Forbidden');
-    if (!authorized(req, cfg.token)) return reject(socket, 401, 'Unauthorized');
+    if (!authorized(req, token)) return reject(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 

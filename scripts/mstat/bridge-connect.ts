@@ -3,6 +3,7 @@
 // bridge, no answer) in one line with exit status 7.
 import WebSocket from 'ws';
 import { BridgeClient, BridgeClientError, type WebSocketCtor } from '../../clients/shared/bridge-client.ts';
+import { defaultTokenFile, readTokenFile } from '../../bridge/token-file.ts';
 import { CliError, EXIT, exitForWireCode } from './exit-codes.ts';
 
 /** A host that drops packets would otherwise keep mstat waiting for the kernel's TCP timeout. */
@@ -12,7 +13,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export function describeConnectFailure(detail: string | undefined): string {
   if (detail === undefined) return 'the connection closed before it opened';
   const status = /Unexpected server response: (\d+)/.exec(detail)?.[1];
-  if (status === '401') return 'HTTP 401: the bridge wants a token, and this one is wrong or missing (--token, or $MSTAT_TOKEN)';
+  if (status === '401') return `HTTP 401: the bridge wants a token, and this one is wrong or missing (--token, $MSTAT_TOKEN, or its token file ${process.env.MSTAT_TOKEN_FILE || defaultTokenFile()}, readable by the bridge's user)`;
   if (status === '403') return 'HTTP 403: the bridge refused this client';
   if (status === '404') return 'HTTP 404: no mstat-bridge WebSocket endpoint at that path (it is /v1/ws)';
   if (status !== undefined) return `HTTP ${status}: not an mstat-bridge WebSocket endpoint`;
@@ -32,8 +33,12 @@ export function bridgeCliError(err: unknown, url: string, transient = false): Cl
   return new CliError(EXIT.failed, err instanceof Error ? err.message : String(err), transient);
 }
 
-/** Connects (once: no reconnects, a lost bridge ends the run with status 7). */
-export async function connectBridge(url: string, token: string | undefined): Promise<BridgeClient> {
+/**
+ * Connects (once: no reconnects, a lost bridge ends the run with status 7). Without a token
+ * given, the one in the bridge's token file is used when this user can read it.
+ */
+export async function connectBridge(url: string, given: string | undefined): Promise<BridgeClient> {
+  const token = given ?? readTokenFile(process.env.MSTAT_TOKEN_FILE || defaultTokenFile());
   let detail: string | undefined;
   class NodeWebSocket extends WebSocket {
     constructor(address: string) {

@@ -80,8 +80,9 @@ OPTIONS
                            executable)
        --bridge URL        read through the mstat-bridge at URL (ws://HOST:PORT, or a full
                            ws:// or wss:// URL; the path defaults to /v1/ws)
-       --token T           the bridge's token (default: $MSTAT_TOKEN); sent as an
-                           Authorization header
+       --token T           the bridge's token (default: $MSTAT_TOKEN, else the bridge's
+                           token file when readable: $MSTAT_TOKEN_FILE or
+                           ~/.config/mstat-bridge/token); sent as an Authorization header
        --log-level L       ${LOG_LEVELS.join('|')}
                            (default warn; logs go to stderr)
        -h, --help          this text

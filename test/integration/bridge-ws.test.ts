@@ -366,7 +366,7 @@ t.test('10,000 random frames (text, binary, invalid UTF-8): one reply each, coun
   t.match(await healthz(bridge.address.port), { ok: true, targets: 1, subscribers: 1 });
 });
 
-t.test('token: required when configured; loopback is the default; non-loopback needs a token', async (t) => {
+t.test('token: required when configured; loopback is the default; --no-auth only on loopback', async (t) => {
   const bridge = await testBridge(t, { token: 'secret-token-123' });
   await t.rejects(TestClient.connect(bridge, t), /401/, 'no token: 401');
   await t.rejects(TestClient.connect(bridge, t, '?token=wrong-token-000'), /401/, 'wrong token: 401');
@@ -380,7 +380,7 @@ t.test('token: required when configured; loopback is the default; non-loopback n
   t.equal(m2.status, 200);
   await t.rejects(TestClient.connect(bridge, t, '?token=secret-token-123', { headers: { origin: 'http://evil.example' } }), /403/, 'foreign Origin refused');
   t.equal(configFromArgs([])?.host, '127.0.0.1', 'default bind is loopback');
-  t.throws(() => configFromArgs(['--listen', '0.0.0.0:7070']), /requires --token/);
+  t.throws(() => configFromArgs(['--listen', '0.0.0.0:7070', '--no-auth']), /--no-auth is for a loopback address only/);
   t.equal(configFromArgs(['--listen', '0.0.0.0:7070', '--token', 'abcdefgh'])?.host, '0.0.0.0');
 });
 

@@ -13,7 +13,9 @@ import { silentLogger } from '../../bridge/log.ts';
 import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-messages.ts';
 
 export async function testBridge(t: { teardown(fn: () => unknown): void }, over: Partial<z.input<typeof ConfigSchema>> = {}): Promise<Bridge> {
-  const cfg = ConfigSchema.parse({ host: '127.0.0.1', port: 0, lingerMs: 200, ...over });
+  // Tests that are not about authentication run the explicit opt-out (bridge-auth.test.ts is).
+  const auth = over.token === undefined && over.tokenFile === undefined && over.noAuth === undefined ? { noAuth: true } : {};
+  const cfg = ConfigSchema.parse({ host: '127.0.0.1', port: 0, lingerMs: 200, ...auth, ...over });
   const bridge = await startBridge(Object.freeze(cfg), process.env.MSTAT_TEST_LOG ? pino({ level: 'debug' }, pino.destination(process.env.MSTAT_TEST_LOG)) : silentLogger(), { cacheDir: mkdtempSync(join(tmpdir(), 'mstat-cache-')) });
   t.teardown(() => bridge.close());
   return bridge;
@@ -97,7 +99,10 @@ export async function spawnBridgeProcess(
   opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; args?: string[] } = {},
 ): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
   const main = join(import.meta.dirname, '..', '..', 'bridge', 'main.ts');
-  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info', ...(opts.args ?? [])];
+  // --no-auth unless the test is about the token (it passes one, or a token file).
+  const args = opts.args ?? [];
+  const authGiven = args.some((a) => /^--(token|token-file|no-auth)\b/.test(a)) || Object.keys(opts.env ?? {}).some((k) => /^MSTAT_(TOKEN|TOKEN_FILE|NO_AUTH)$/.test(k));
+  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', main, '--listen', '127.0.0.1:0', '--log-level', 'info', ...(authGiven ? [] : ['--no-auth']), ...args];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';

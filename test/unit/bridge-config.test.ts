@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import t from 'tap';
 import { configFromArgs, OPTIONS, type Config } from '../../bridge/config.ts';
 import { cliEnv, REPO_ROOT } from '../support/cli.ts';
@@ -26,6 +26,7 @@ mkdirSync(cache);
 const CASES: Array<{ flag: string; env: string; value: string; key: keyof Config; want: unknown; other: string; otherWant: unknown; bad: string[] }> = [
   { flag: 'listen', env: 'MSTAT_LISTEN', value: '127.0.0.2:9000', key: 'port', want: 9000, other: '127.0.0.1:9001', otherWant: 9001, bad: ['nope', '127.0.0.1:70000', ':80'] },
   { flag: 'allow-hosts', env: 'MSTAT_ALLOW_HOSTS', value: 'Bridge.Example, mon.lan', key: 'allowHosts', want: ['bridge.example', 'mon.lan'], other: 'x', otherWant: ['x'], bad: ['a b', 'evil.example:80', ',', '-x'] },
+  { flag: 'token-file', env: 'MSTAT_TOKEN_FILE', value: '/etc/mstat/token', key: 'tokenFile', want: '/etc/mstat/token', other: 'rel/token', otherWant: resolve('rel/token'), bad: [] },
   { flag: 'token', env: 'MSTAT_TOKEN', value: 'flag-token-1', key: 'token', want: 'flag-token-1', other: 'env-token-22', otherWant: 'env-token-22', bad: ['short'] },
   { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', value: `10, 20=${exeA}`, key: 'scrapeAttach', want: [{ pid: 10 }, { pid: 20, exe: exeA }], other: '30', otherWant: [{ pid: 30 }], bad: ['1,x', '0', ',', '-5', `7=${join(dir, 'missing')}`, `7=${dir}`, '7='] },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', value: '250', key: 'scrapeIntervalMs', want: 250, other: '750', otherWant: 750, bad: ['abc', '5', '1.5', '-100', '99999999999'] },
@@ -64,7 +65,7 @@ const refusal = (argv: string[], env: NodeJS.ProcessEnv = {}): string => {
 };
 
 t.test('the table covers every option', async (t) => {
-  t.same(OPTIONS.map((o) => o.flag).sort(), [...CASES.map((c) => c.flag), 'same-uid'].sort());
+  t.same(OPTIONS.map((o) => o.flag).sort(), [...CASES.map((c) => c.flag), 'same-uid', 'no-auth'].sort());
   for (const o of OPTIONS) t.match(o.env, /^MSTAT_[A-Z_]+$/, `--${o.flag} has an environment variable (${o.env})`);
   for (const c of CASES) t.equal(OPTIONS.find((o) => o.flag === c.flag)?.env, c.env, `--${c.flag} ↔ ${c.env}`);
 });
@@ -102,6 +103,16 @@ t.test('--same-uid and MSTAT_SAME_UID', async (t) => {
   t.match(refusal(['--same-uid=yes']), /same-uid/, 'the switch takes no value');
 });
 
+t.test('--no-auth: the explicit opt-out, loopback only, alone', async (t) => {
+  t.equal(parse([]).noAuth, false, 'a token by default');
+  t.equal(parse(['--no-auth']).noAuth, true);
+  t.equal(parse([], { MSTAT_NO_AUTH: 'yes' }).noAuth, true, 'MSTAT_NO_AUTH=yes');
+  t.match(refusal(['--no-auth', '--listen', '0.0.0.0:7070']), /^--no-auth is for a loopback address only/);
+  t.match(refusal(['--no-auth', '--token', 'long-enough-token']), /--no-auth goes with neither --token nor --token-file/);
+  t.match(refusal(['--no-auth', '--token-file', '/tmp/x']), /--no-auth goes with neither/);
+  t.doesNotThrow(() => parse(['--listen', '0.0.0.0:7070']), 'a non-loopback address with the default token file is fine');
+});
+
 t.test('bad values: one line naming the flag or the variable', async (t) => {
   for (const c of CASES) {
     for (const b of c.bad) {
@@ -118,7 +129,7 @@ t.test('bad values: one line naming the flag or the variable', async (t) => {
   t.match(refusal(['--linger']), /--linger/, 'a missing value');
   t.match(refusal(['--frobnicate']), /^Unknown option '--frobnicate'$/);
   t.match(refusal(['extra']), /extra/, 'positional arguments are refused');
-  t.match(refusal(['--listen', '0.0.0.0:7070']), /requires --token/);
+  t.match(refusal(['--listen', '0.0.0.0:7070', '--no-auth']), /^--no-auth is for a loopback address only/, 'no open bridge beyond loopback');
   t.equal(parse(['--listen', '0.0.0.0:7070'], { MSTAT_TOKEN: 'abcdefgh' }).host, '0.0.0.0', 'a token from the environment counts');
 });
 
