@@ -15,6 +15,8 @@ import { TokenBucket } from './token-bucket.ts';
 
 /** Unsent bytes, in units of maxBufferedBytes, at which a connection is terminated. */
 const HARD_CAP_FACTOR = 4;
+/** Frames dropped within a second, in units of the per-second limit, at which a connection is closed. */
+const FLOOD_FACTOR = 10;
 
 /** Messages may quote client input (an unknown key, a path): control characters are escaped, length bounded. */
 function oneLine(s: string): string {
@@ -38,6 +40,9 @@ export class Connection {
   private readonly lists: TokenBucket;
   /** when the last RATE_LIMITED reply went out: one a second at most, so a flood gets no echo */
   private lastRateReply = 0;
+  /** frames dropped in the current one-second window */
+  private dropped = 0;
+  private dropWindow = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -83,7 +88,29 @@ export class Connection {
   }
 
   private rateLimited(what: string): void {
+    // Far over the limit is a flood, not a busy client: cut it off, so that the kernel
+    // discards the rest instead of us reading it.
     const now = performance.now();
+    if (now - this.dropWindow > 1000) {
+      this.dropWindow = now;
+      this.dropped = 0;
+    }
+    if (++this.dropped > FLOOD_FACTOR * this.cfg.maxFramesPerSecond) {
+      this.log.warn({ dropped: this.dropped }, 'client floods the bridge with frames; connection closed');
+      this.error({ code: 'RATE_LIMITED', message: `${what}, by far; connection closed` });
+      // Closing: what still arrives is not parsed (onFrame answers only an open socket).
+      this.ws.close(1008, 'rate limit');
+      setTimeout(() => this.ws.terminate(), 1000).unref();
+      return;
+    }
+    // Stop reading this socket for a moment: what is not read costs nothing, and TCP slows
+    // the sender down (frames already buffered are still dropped here, unparsed).
+    if (!this.ws.isPaused) {
+      this.ws.pause();
+      setTimeout(() => {
+        if (this.ws.readyState === this.ws.OPEN) this.ws.resume();
+      }, Math.max(20, 1000 / this.cfg.maxFramesPerSecond)).unref();
+    }
     if (now - this.lastRateReply < 1000) return;
     this.lastRateReply = now;
     this.error({ code: 'RATE_LIMITED', message: `${what}; the excess is dropped` });

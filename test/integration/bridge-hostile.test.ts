@@ -124,14 +124,21 @@ t.test('limits: targets, frames and list-targets per connection; each with its c
   const witness = await TestClient.connect(bridge, t);
   witness.send({ type: 'subscribe', id: 'w', target: { pid: a.pid }, intervalMs: 100 });
   await witness.next('sample', () => true, 15_000);
-  const flood = await TestClient.connect(bridge, t);
+  const busy = await TestClient.connect(bridge, t);
   const from = witness.received.length;
-  for (let i = 0; i < 2000; i++) flood.send({ type: 'ping', id: `p${i}` });
-  await sleep(1500);
-  const pongs = flood.received.filter((m) => m.type === 'pong').length;
-  const limited = flood.received.filter((m) => m.type === 'error' && m.code === 'RATE_LIMITED').length;
-  t.ok(pongs >= 40 && pongs < 200, `2000 pings: ${pongs} answered (burst 40, then 20/s)`);
-  t.ok(limited >= 1 && limited <= 3, `${limited} RATE_LIMITED replies, not one per dropped frame`);
+  for (let i = 0; i < 150; i++) busy.send({ type: 'ping', id: `p${i}` });
+  await sleep(1000);
+  const pongs = busy.received.filter((m) => m.type === 'pong').length;
+  const limited = busy.received.filter((m) => m.type === 'error' && m.code === 'RATE_LIMITED').length;
+  t.ok(pongs >= 40 && pongs < 150, `150 pings at once: ${pongs} answered (burst 40, then 20/s)`);
+  t.ok(limited >= 1 && limited <= 2, `${limited} RATE_LIMITED replies, not one per dropped frame`);
+  t.equal(busy.ws.readyState, WebSocket.OPEN, 'a busy client stays connected');
+  // Ten times the rate dropped within a second is a flood: the connection is closed.
+  const flood = await TestClient.connect(bridge, t);
+  for (let i = 0; i < 2000; i++) flood.send({ type: 'ping', id: `f${i}` });
+  const closed = await flood.closed;
+  t.equal(closed.code, 1008, 'a flood is closed with 1008');
+  t.ok(flood.received.some((m) => m.type === 'error' && m.code === 'RATE_LIMITED' && /connection closed/.test(m.message)), 'after a RATE_LIMITED error saying so');
   t.ok(witness.received.slice(from).filter((m) => m.type === 'sample').length >= 5, 'the witness kept receiving samples');
 
   const lister = await TestClient.connect(bridge, t);
