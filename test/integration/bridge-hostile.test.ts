@@ -9,6 +9,8 @@ import WebSocket from 'ws';
 import { healthz, testBridge, TestClient } from '../support/bridge.ts';
 import { tempDir } from '../support/cli.ts';
 import { procStatus, sleep, until } from '../support/proc.ts';
+import { openTestGdb } from '../support/gdb.ts';
+import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 
 /** One raw HTTP request with our own Host (fetch will not set it); resolves with the status. */
@@ -145,4 +147,17 @@ t.test('limits: targets, frames and list-targets per connection; each with its c
   const answers = [];
   for (let i = 0; i < 8; i++) answers.push(await lister.request({ type: 'list-targets', id: `l${i}` }, 'targets', `l${i}`));
   t.same(answers.map((r) => (r.type === 'error' ? r.code : r.type)), ['targets', 'targets', 'targets', 'targets', 'targets', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'], 'list-targets: a burst of 5, then RATE_LIMITED');
+});
+
+t.test('a target another debugger traces: TARGET_BUSY naming the tracer, not ptrace advice', async (t) => {
+  const go = await GoTarget.start(fixture(), ['-heartbeat', '0']);
+  t.teardown(() => go.stop());
+  const other = await openTestGdb(t);
+  await attachInBackground(other, go.pid);
+  const bridge = await testBridge(t);
+  const c = await TestClient.connect(bridge, t);
+  const r = await c.request({ type: 'subscribe', id: 'busy', target: { pid: go.pid } }, 'subscribed', 'busy');
+  t.match(r, { type: 'error', code: 'TARGET_BUSY', message: new RegExp(`already traced by process ${other.pid} \\(gdb\\)`) }, r.type === 'error' ? r.message : r.type);
+  t.notMatch(r.type === 'error' ? r.message : '', /run as root/, 'no root advice');
+  t.equal(bridge.manager.targetCount, 0, 'no gdb of ours started');
 });

@@ -28,3 +28,17 @@ t.test('shutdown and remote failures have their own codes', async (t) => {
   t.equal(toWireError(new BridgeError(SshErrorCode.REMOTE, 'x')).code, 'REMOTE_FAILED');
   t.equal(toWireError(new Error('surprise')).code, 'INTERNAL', 'anything else stays INTERNAL');
 });
+
+t.test('issue 13: each case has the code the protocol names', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['GO_ERR_CORE_BUILD_MISMATCH', 'BAD_CORE'],
+    ['GO_ERR_BAD_CORE', 'BAD_CORE'],
+    ['GO_ERR_NO_SUCH_FILE', 'BAD_REQUEST'],
+    ['GO_ERR_NOT_A_FILE', 'BAD_REQUEST'],
+    ['GO_ERR_RESOURCES', 'RESOURCE_EXHAUSTED'],
+    ['GO_ERR_TARGET_BUSY', 'TARGET_BUSY'],
+    ['GO_ERR_PTRACE_DENIED', 'PERMISSION_DENIED'],
+    ['BRIDGE_ERR_TOO_MANY_TARGETS', 'TOO_MANY_TARGETS'],
+  ];
+  for (const [internal, wire] of cases) t.equal(toWireError(new BridgeError(internal, 'x')).code, wire, `${internal} → ${wire}`);
+});
