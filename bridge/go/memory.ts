@@ -1,7 +1,9 @@
 // Where raw bytes come from: a live process or core through gdb, or a recording (tests).
 import type { MiClient } from '../mi/client.ts';
 import { dataReadMemoryBytes } from '../mi/commands/data.ts';
+import { dumpBinaryMemory } from '../mi/commands/dump.ts';
 import { MiError } from '../mi/errors.ts';
+import type { DumpDir } from './dump-dir.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 
 export interface Memory {
@@ -9,18 +11,37 @@ export interface Memory {
   read(addr: bigint, size: number): Promise<Buffer>;
 }
 
+/**
+ * From this size on, a read goes through `dump binary memory` into a tmpfs file instead of hex
+ * (measured on gdb 13.1: equal at 4 KiB, 5× cheaper at 64 KiB, 13× at 1 MiB).
+ */
+export const DUMP_MIN_BYTES = 8192;
+
 /** Reads through gdb. Concurrent calls are pipelined by the MI client. */
 export class MiMemory implements Memory {
+  /** MI commands sent */
   reads = 0;
   bytes = 0;
-  constructor(private readonly gdb: MiClient) {}
+  constructor(private readonly gdb: MiClient, private readonly dumps?: DumpDir) {}
   async read(addr: bigint, size: number): Promise<Buffer> {
     this.reads++;
     this.bytes += size;
     try {
-      const r = await dataReadMemoryBytes(this.gdb, addr, size);
-      if (r.bytes.length !== size) throw new GoError(GoErrorCode.READ_FAILED, `short read at 0x${addr.toString(16)}: ${r.bytes.length} of ${size} bytes`);
-      return r.bytes;
+      let bytes: Buffer;
+      if (this.dumps && size >= DUMP_MIN_BYTES) {
+        const file = this.dumps.file();
+        try {
+          await dumpBinaryMemory(this.gdb, file, addr, addr + BigInt(size));
+        } catch (err) {
+          this.dumps.discard(file);
+          throw err;
+        }
+        bytes = this.dumps.take(file);
+      } else {
+        bytes = (await dataReadMemoryBytes(this.gdb, addr, size)).bytes;
+      }
+      if (bytes.length !== size) throw new GoError(GoErrorCode.READ_FAILED, `short read at 0x${addr.toString(16)}: ${bytes.length} of ${size} bytes`);
+      return bytes;
     } catch (err) {
       if (err instanceof MiError && err.code === 'MI_ERR_COMMAND_FAILED') {
         throw new GoError(GoErrorCode.READ_FAILED, `cannot read ${size} bytes at 0x${addr.toString(16)}: ${err.gdbMessage}`, { cause: err });

@@ -20,10 +20,13 @@ import type { HeadroomRule } from './heap-goal.ts';
 import { loadLayout, saveLayout } from './layout-cache.ts';
 import { LayoutResolver } from './layout.ts';
 import { decodeSnapshot, type DecodedSample } from './memstats.ts';
-import { MiMemory } from './memory.ts';
+import { MiMemory, type Memory } from './memory.ts';
 import { LocalAccess } from './local-access.ts';
 import type { Preflight } from './preflight.ts';
 import { readSnapshot } from './read.ts';
+import { HEX_COSTS, LOCAL_COSTS, PlannedMemory, ReadPlan, REMOTE_COSTS } from './read-plan.ts';
+import { DumpDir } from './dump-dir.ts';
+import type { Snapshot } from './snapshot.ts';
 import type { TargetAccess } from './target-access.ts';
 import { ThreadTracker } from './threads.ts';
 import { gdbPath, type GdbPath } from './gdb-path.ts';
@@ -42,8 +45,11 @@ export interface SampleMeta {
   readNs: bigint;
   /** consistent mode: time between stopping and resuming the target */
   pauseNs: bigint;
+  /** MI commands sent for memory */
   reads: number;
   bytes: number;
+  /** reads the plan did not cover (each a command of its own, in a later round) */
+  misses: number;
 }
 
 export interface Sample extends DecodedSample {
@@ -68,6 +74,8 @@ export interface ReaderOptions {
   cacheDir?: string | undefined;
   /** Sees the gdb client as soon as it runs (transcripts; tests that misconfigure it on purpose). */
   onGdb?: ((gdb: MiClient) => void) | undefined;
+  /** Wraps the reads of each sample (tests that skew reads in time on purpose). */
+  wrapMemory?: ((mem: Memory) => Memory) | undefined;
 }
 
 export interface ReaderEvents {
@@ -110,6 +118,10 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   private recovering = false;
   /** why the target was detached by force (the reader is done) */
   private forcedOff: string | undefined;
+  /** what the next sample of each mode reads up front (read-plan.ts); consistent also reads the caller chain */
+  private readonly plans: Record<SampleMode, ReadPlan>;
+  /** where gdb dumps large ranges; undefined = hex reads only */
+  private readonly dumps: DumpDir | undefined;
 
   private constructor(
     private readonly access: TargetAccess,
@@ -126,9 +138,14 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     private readonly log: Logger,
     cached: boolean,
     layoutCommands: number,
+    private readonly wrapMemory: ((mem: Memory) => Memory) | undefined,
   ) {
     super();
     this.vforks = new VforkGate(access);
+    this.dumps = DumpDir.create();
+    if (!this.dumps) log.warn('no private directory for memory dumps (tmpfs or TMPDIR); reading through hex, which is slower');
+    const costs = !this.dumps ? HEX_COSTS : access.kind === 'remote' ? REMOTE_COSTS : LOCAL_COSTS;
+    this.plans = { live: new ReadPlan(costs), consistent: new ReadPlan(costs) };
     this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId, ...access.labels };
     this.layoutCached = cached;
     this.layoutCommands = layoutCommands;
@@ -280,7 +297,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       }
       const c = layout.constants;
       const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
-      reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, symbols, log, cached, commands);
+      reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, symbols, log, cached, commands, opts.wrapMemory);
       await reader.guardTarget();
       clearInterval(execWatch);
       return reader;
@@ -288,6 +305,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       clearInterval(execWatch);
       watcher.dispose();
       reader?.stopWatching();
+      reader?.dumps?.dispose();
       threads.dispose();
       const exit = await gdb.close();
       await symbols?.dispose();
@@ -355,12 +373,21 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     let pauseNs = 0n;
     let last: DecodedSample | undefined;
     let attempts = 0;
-    const mem = new MiMemory(this.gdb);
-    const ctx = { mem, layout: this.layout, bias: this.bias, arch: this.arch };
+    const mem = new MiMemory(this.gdb, this.dumps);
+    let misses = 0;
+    const read = async (callers: boolean): Promise<Snapshot> => {
+      const plan = this.plans[callers ? 'consistent' : 'live'];
+      const planned = new PlannedMemory(this.wrapMemory ? this.wrapMemory(mem) : mem);
+      await planned.prefetch(plan.ranges);
+      const snap = await readSnapshot({ mem: planned, layout: this.layout, bias: this.bias, arch: this.arch, callers });
+      plan.learn(planned);
+      misses += planned.misses;
+      return snap;
+    };
     if (this.access.frozen) {
       // A core is one stopped snapshot: read it as a consistent sample; retrying cannot help.
-      const d = decodeSnapshot(await readSnapshot({ ...ctx, callers: true }), this.layout, this.arch, this.rule);
-      return { ...d, time: new Date(), meta: { mode: 'consistent', attempts: 1, torn: d.torn, readNs: process.hrtime.bigint() - start, pauseNs: 0n, reads: mem.reads, bytes: mem.bytes } };
+      const d = decodeSnapshot(await read(true), this.layout, this.arch, this.rule);
+      return { ...d, time: new Date(), meta: { mode: 'consistent', attempts: 1, torn: d.torn, readNs: process.hrtime.bigint() - start, pauseNs: 0n, reads: mem.reads, bytes: mem.bytes, misses } };
     }
     while (attempts < MAX_ATTEMPTS) {
       attempts++;
@@ -377,7 +404,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
           try {
             await this.stopAll();
             t1 = process.hrtime.bigint();
-            snap = await readSnapshot({ ...ctx, callers: true });
+            snap = await read(true);
             t2 = process.hrtime.bigint();
           } finally {
             await execContinueAll(this.gdb);
@@ -386,12 +413,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
             pauseNs += process.hrtime.bigint() - t0;
           }
           if (this.log.isLevelEnabled('debug')) {
-            this.log.debug({ stopNs: String(t1 - t0), readNs: String(t2 - t1), resumeNs: String(process.hrtime.bigint() - t2), reads: mem.reads }, 'consistent sample phases');
+            this.log.debug({ stopNs: String(t1 - t0), readNs: String(t2 - t1), resumeNs: String(process.hrtime.bigint() - t2), reads: mem.reads, misses }, 'consistent sample phases');
           }
           // Decoding is pure CPU work on the bytes read: it runs after the target resumed.
           last = decodeSnapshot(snap, this.layout, this.arch, this.rule);
         } else {
-          last = decodeSnapshot(await readSnapshot(ctx), this.layout, this.arch, this.rule);
+          last = decodeSnapshot(await read(false), this.layout, this.arch, this.rule);
         }
       } catch (err) {
         if (this.replacedBy !== undefined) throw this.replacedError(err);
@@ -415,7 +442,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     return {
       ...last!,
       time: new Date(),
-      meta: { mode, attempts, torn: last!.torn, readNs: process.hrtime.bigint() - start, pauseNs, reads: mem.reads, bytes: mem.bytes },
+      meta: { mode, attempts, torn: last!.torn, readNs: process.hrtime.bigint() - start, pauseNs, reads: mem.reads, bytes: mem.bytes, misses },
     };
   }
 
@@ -474,6 +501,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     this.threads.dispose();
     const exit = await this.gdb.close();
     await this.symbols?.dispose();
+    this.dumps?.dispose();
     await this.access.ensureRunning(this.log, exit.requested && !unsure ? 50 : 500);
     await this.access.dispose();
   }

@@ -90,6 +90,7 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   private stopping: Promise<GdbExit> | undefined;
   private readonly inferiors = new Map<string, number>();
   private stdoutParts: string[] = [];
+  private outQueue: string[] = [];
   readonly exited: Promise<GdbExit>;
 
   /** Checks `gdb --version`, then spawns gdb in MI mode. No preamble: see openGdb(). */
@@ -236,7 +237,21 @@ export class MiClient extends EventEmitter<MiClientEvents> {
       this.pending.set(token, p);
       this.log.trace({ mi: 'out', line }, 'MI >');
       this.emit('line-out', line);
-      this.proc.stdin.write(line + '\n');
+      this.queueLine(line);
+    });
+  }
+
+  /**
+   * Commands sent in the same turn of the event loop (a round of reads) go to gdb in one
+   * write: one pipe wakeup for gdb instead of one per command.
+   */
+  private queueLine(line: string): void {
+    this.outQueue.push(line + '\n');
+    if (this.outQueue.length > 1) return;
+    queueMicrotask(() => {
+      const text = this.outQueue.join('');
+      this.outQueue = [];
+      if (!this.broken && !this.proc.stdin.destroyed) this.proc.stdin.write(text);
     });
   }
 

@@ -44,14 +44,14 @@ export class MiError extends BridgeError {
  * so a failed command points at the code that sent it, not at the stdout handler.
  */
 export class CallSite {
-  private readonly stack: string;
+  // Captured per command but formatted only when an error needs it: formatting costs more
+  // than a small memory read.
+  private readonly holder: { stack?: string } = {};
   constructor(below?: Function) {
-    const holder: { stack?: string } = {};
-    Error.captureStackTrace(holder, below ?? CallSite);
-    this.stack = holder.stack ?? '';
+    Error.captureStackTrace(this.holder, below ?? CallSite);
   }
   attach<E extends Error>(err: E): E {
-    const frames = this.stack.split('\n').slice(1).join('\n');
+    const frames = (this.holder.stack ?? '').split('\n').slice(1).join('\n');
     err.stack = `${err.name}: ${err.message}\n${frames}`;
     return err;
   }

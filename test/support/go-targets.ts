@@ -148,6 +148,15 @@ export class GoTarget {
     return p;
   }
 
+  /** runtime.GOMAXPROCS(n) in the target; resolves with its reply ("old->new"). */
+  async setProcs(n: number, timeoutMs = 10_000): Promise<string> {
+    const p = this.next((e) => e.event === 'procs' || e.event === 'error', timeoutMs);
+    this.proc.stdin.write(`procs ${n}\n`);
+    const e = await p;
+    if (e.event === 'error') throw new Error(`procs ${n}: ${String(e.message)}`);
+    return String(e.message);
+  }
+
   /** Writes a command without waiting for a reply (`panic` has none). */
   send(cmd: string): void {
     this.proc.stdin.write(cmd + '\n');

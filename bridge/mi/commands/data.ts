@@ -11,7 +11,9 @@ const MemoryReply = z.object({
       begin: z.string().regex(/^0x[0-9a-f]+$/i),
       offset: z.string().regex(/^0x[0-9a-f]+$/i),
       end: z.string().regex(/^0x[0-9a-f]+$/i),
-      contents: z.string().regex(/^([0-9a-f]{2})*$/i),
+      // Checked by decoding (see below): a regex over megabytes of hex is slow and can
+      // overflow the stack.
+      contents: z.string(),
     }),
   ),
 });
@@ -33,6 +35,8 @@ export async function dataReadMemoryBytes(c: MiClient, address: bigint, count: n
   const block = reply.memory.find((m) => BigInt(m.begin) === address);
   if (!block) throw new MiError(MiErrorCode.BAD_REPLY, `memory reply does not start at 0x${address.toString(16)}`);
   let bytes = Buffer.from(block.contents, 'hex');
+  // Buffer.from stops at the first non-hex pair: a length mismatch is a malformed reply.
+  if (bytes.length * 2 !== block.contents.length) throw new MiError(MiErrorCode.BAD_REPLY, `memory reply at 0x${address.toString(16)} is not whole hex bytes`);
   const partial = bytes.length < count;
   if (partial && bytes.length > 0) bytes = bytes.subarray(0, bytes.length - 1);
   if (bytes.length > count) bytes = bytes.subarray(0, count);

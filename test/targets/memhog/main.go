@@ -549,6 +549,15 @@ func control(g *gate, done chan<- string, in io.Reader) {
 			replyEmit(execSelf())
 		case string(cmd) == "panic":
 			panic("memhog: panic on request")
+		case bytes.HasPrefix(cmd, []byte("procs ")):
+			// runtime.GOMAXPROCS(n) between samples: allp and the set of Ps change.
+			n, err := strconv.Atoi(string(bytes.TrimSpace(cmd[len("procs "):])))
+			if err != nil || n < 1 {
+				replyEmit(event{Event: "error", Message: "procs needs a positive number"})
+				continue
+			}
+			old := runtime.GOMAXPROCS(n)
+			replyEmit(event{Event: "procs", Message: fmt.Sprintf("%d->%d", old, n)})
 		case string(cmd) == "exit":
 			done <- "exit"
 			select {} // main prints the reply and exits

@@ -1,0 +1,3 @@
+module mstatbridge/bench/scale
+
+go 1.19
