@@ -9,7 +9,7 @@
 //
 // Needs root (an unprivileged user for the local-user row, cores enabled for the gdb flood).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,20 +21,12 @@ import { descendants } from '../test/support/bridge.ts';
 import { createTempUser } from '../test/support/cli.ts';
 import { dumpQuietCore } from '../test/support/core-dump.ts';
 import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { baselineCheckout } from './bench/baseline.ts';
 
 const { values } = parseArgs({ options: { baseline: { type: 'string', default: '49e6740' } } });
 const ROOT = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'mstat-hostile-'));
 
-/** A worktree of the baseline revision, sharing our node_modules. */
-function baselineCheckout(rev: string): string {
-  const dir = join(tmpdir(), `mstat-baseline-${rev}`);
-  if (!existsSync(join(dir, 'bridge', 'main.ts'))) {
-    execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--force', '--detach', dir, rev], { stdio: 'pipe' });
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  }
-  return dir;
-}
 
 interface Running {
   port: number;

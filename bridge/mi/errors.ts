@@ -48,7 +48,11 @@ export class CallSite {
   // than a small memory read.
   private readonly holder: { stack?: string } = {};
   constructor(below?: Function) {
+    // A few frames name the caller; a full async stack costs more to capture than a read.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 12;
     Error.captureStackTrace(this.holder, below ?? CallSite);
+    Error.stackTraceLimit = limit;
   }
   attach<E extends Error>(err: E): E {
     const frames = (this.holder.stack ?? '').split('\n').slice(1).join('\n');
