@@ -87,6 +87,7 @@ async function startScale(procs: number, heapMiB: number): Promise<ChildProcess>
 
 interface Result {
   rows: Array<{ reads: number; bytes: number; readMs: number; pauseMs: number; torn: number }>;
+  errors: string[];
   wallMs: number;
   nodeCpuPct: number;
   gdbCpuPct: number;
@@ -108,7 +109,7 @@ execFileSync('go', ['build', '-o', scaleBin, '.'], { cwd: join(ROOT, 'scripts', 
 note(`baseline checkout of ${opts.baseline}`);
 const baseRoot = baselineCheckout(opts.baseline!);
 
-type Figures = { cmds: number; bytes: number; readP50: number; readP95: number; pauseP50: number; pauseP95: number; rate: number; nodeCpu: number; gdbCpu: number; torn: number };
+type Figures = { cmds: number; bytes: number; readP50: number; readP95: number; pauseP50: number; pauseP95: number; rate: number; nodeCpu: number; gdbCpu: number; torn: number; errors: number };
 const figures = (r: Result): Figures => ({
   cmds: median(r.rows.map((x) => x.reads)),
   bytes: median(r.rows.map((x) => x.bytes)),
@@ -120,9 +121,17 @@ const figures = (r: Result): Figures => ({
   nodeCpu: r.nodeCpuPct,
   gdbCpu: r.gdbCpuPct,
   torn: r.rows.reduce((s, x) => s + x.torn, 0) / Math.max(1, r.rows.length),
+  errors: r.errors.length,
 });
 
 const rows: string[][] = [];
+const HEAD = ['GOMAXPROCS', 'heap', 'mode', 'MI commands / sample', 'bytes / sample', 'read p50 ms', 'read p95 ms', 'pause p50 ms', 'pause p95 ms', 'samples/s at 10 ms', 'reader CPU %', 'gdb CPU %', 'torn after retries', 'failed samples'];
+print(`# Sample cost by GOMAXPROCS and heap: this checkout ← baseline ${opts.baseline} (ratio), same run, same targets`);
+print();
+print(`${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); one reader sampling every 10 ms for ${WINDOW} ms per cell after 5 warm-up samples; target: scripts/bench/scale with 1,000 parked goroutines and one allocating goroutine.`);
+print();
+// Rows are printed as they are measured (a long run is readable before it ends).
+print(table(HEAD, []));
 const f1 = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–');
 const cell = (ours: number, base: number, fmt: (x: number) => string = f1): string => `${fmt(ours)} ← ${fmt(base)} (${ratio(ours, base)})`;
 for (const heap of HEAPS) {
@@ -149,16 +158,12 @@ for (const heap of HEAPS) {
         cell(o.rate, b.rate),
         cell(o.nodeCpu, b.nodeCpu), cell(o.gdbCpu, b.gdbCpu),
         `${(o.torn * 100).toFixed(0)}% ← ${(b.torn * 100).toFixed(0)}%`,
+        `${o.errors} ← ${b.errors}`,
       ]);
+      print(`| ${rows[rows.length - 1]!.join(' | ')} |`);
     }
     targets.delete(target);
     resumeIfStopped(target.pid!);
     target.kill('SIGKILL');
   }
 }
-
-print(`# Sample cost by GOMAXPROCS and heap: this checkout ← baseline ${opts.baseline} (ratio), same run, same targets`);
-print();
-print(`${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); one reader sampling every 10 ms for ${WINDOW} ms per cell after 5 warm-up samples; target: scripts/bench/scale with 1,000 parked goroutines and one allocating goroutine.`);
-print();
-print(table(['GOMAXPROCS', 'heap', 'mode', 'MI commands / sample', 'bytes / sample', 'read p50 ms', 'read p95 ms', 'pause p50 ms', 'pause p95 ms', 'samples/s at 10 ms', 'reader CPU %', 'gdb CPU %', 'torn after retries'], rows));
