@@ -143,7 +143,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     super();
     this.vforks = new VforkGate(access);
     this.dumps = DumpDir.create();
-    if (!this.dumps) log.warn('no private directory for memory dumps (tmpfs or TMPDIR); reading through hex, which is slower');
+    if (!this.dumps) log.warn('no private directory for memory dumps (tmpfs or TMPDIR); reading through hex, which is slower: make /dev/shm or TMPDIR writable for this user');
     const costs = !this.dumps ? HEX_COSTS : access.kind === 'remote' ? REMOTE_COSTS : LOCAL_COSTS;
     this.plans = { live: new ReadPlan(costs), consistent: new ReadPlan(costs) };
     this.info = { pid: pre.pid, exe: pre.exePath, goVersion: layout.buildVersion, buildId: pre.buildId, ...access.labels };
