@@ -95,6 +95,8 @@ export interface OpenTargetOptions extends ReaderOptions {
 const MAX_ATTEMPTS = 5;
 /** How long gdb gets to answer when the target seems stuck before it is killed (which detaches). */
 const STUCK_PING_MS = 1000;
+/** How much longer a first stop is awaited when no /proc view can tell slow from lost (750 ms + this stays under the stop watcher's 2 s). */
+const BLIND_STOP_GRACE_MS = 1000;
 /** gdb prints this (console) when the inferior calls exec; no MI record reports it. */
 const EXEC_NOTICE = /^process (\d+) is executing new program: (.*)\n?$/;
 
@@ -407,7 +409,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
             snap = await read(true);
             t2 = process.hrtime.bigint();
           } finally {
-            await execContinueAll(this.gdb);
+            await this.resumeAll();
             this.endOwnStop();
             this.stopRequested = false;
             pauseNs += process.hrtime.bigint() - t0;
@@ -451,6 +453,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     this.guard?.beginOwnStop();
   }
 
+  /** Ends our stop: from here a thread's new stop, once its `*running` came, is not ours. */
+  private resumeAll(): Promise<void> {
+    this.guard?.ownResumeSent();
+    return execContinueAll(this.gdb);
+  }
+
   private endOwnStop(): void {
     this.guard?.endOwnStop();
     this.watcher.endOwnStop();
@@ -465,12 +473,16 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       // Fall back to asking gdb; never read from a half-stopped process in consistent mode.
       const running = (await threadInfo(this.gdb)).filter((t) => t.state === 'running');
       if (running.length > 0) {
-        await execContinueAll(this.gdb).catch(() => undefined);
+        // Without a view of the threads (over gdbserver) no stop yet may just be a loaded
+        // machine: wait longer for the first one before concluding that gdb lost them.
+        const blind = this.access.stoppedThreads === undefined;
+        const noneStopped = this.threads.stopped.size === 0 && !(blind && (await this.threads.waitAnyStopped(BLIND_STOP_GRACE_MS)));
+        await this.resumeAll().catch(() => undefined);
         // Not one stop reported, yet (where /proc shows it) threads sit in a ptrace stop: gdb
         // has lost track of them and will never resume them. Only a detach frees them.
         if (this.replacedBy !== undefined) throw this.replacedError();
         const held = this.access.stoppedThreads?.();
-        if (this.threads.stopped.size === 0 && (held === undefined || held.length > 0)) {
+        if (noneStopped && (held === undefined || held.length > 0)) {
           await this.letGo(`gdb reported no stop after -exec-interrupt --all while the threads of ${this.info.pid} are held (a vfork in flight)`, { running: running.length, held });
           throw this.forcedOffError();
         }
@@ -495,7 +507,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     if (this.stopRequested && !this.gdb.isExited) {
       // Interrupted mid-stop: let the SIGSTOPs land, then resume, before detaching.
       await this.threads.waitAllStopped(1000);
-      await execContinueAll(this.gdb).catch(() => undefined);
+      await this.resumeAll().catch(() => undefined);
     }
     const unsure = this.stopRequested;
     this.threads.dispose();

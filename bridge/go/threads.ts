@@ -46,9 +46,18 @@ export class ThreadTracker {
   }
 
   /** Resolves true once every known thread is stopped, false on timeout or when the process is gone. */
-  async waitAllStopped(timeoutMs: number): Promise<boolean> {
+  waitAllStopped(timeoutMs: number): Promise<boolean> {
+    return this.waitFor(() => this.allStopped(), timeoutMs);
+  }
+
+  /** Resolves true once some thread is stopped, false on timeout or when the process is gone. */
+  waitAnyStopped(timeoutMs: number): Promise<boolean> {
+    return this.waitFor(() => this.stopped.size > 0, timeoutMs);
+  }
+
+  private async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs;
-    while (!this.allStopped()) {
+    while (!done()) {
       if (this.groupExited) return false;
       const left = end - Date.now();
       if (left <= 0) return false;

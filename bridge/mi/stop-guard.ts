@@ -33,6 +33,17 @@ const EXIT_REASONS = new Set(['exited', 'exited-normally', 'exited-signalled']);
 export class StopGuard {
   /** Inside our own whole-process stop: its signal-0 stops are expected. */
   private ownStop = false;
+  /** Our `-exec-continue --all` is on its way: `*running` records from now on are its. */
+  private ownResumeSentFlag = false;
+  /**
+   * Threads our own resume has already let go (their `*running` record came), or `all`: a
+   * stop of theirs after that is not ours, even before endOwnStop() runs (the records that
+   * follow `^running` in the same read are handled before the awaiting code resumes). The
+   * `*running` records of the previous resume can arrive after beginOwnStop() (a sample that
+   * follows at once); gdb sends them before it answers our interrupt, so they are all in by
+   * the time our resume is sent, and are not counted.
+   */
+  private readonly resumedInOwnStop = new Set<string>();
   private disposed = false;
   private readonly resuming = new Set<string>();
   /** faults seen so far */
@@ -50,6 +61,13 @@ export class StopGuard {
   /** Our `-exec-interrupt --all` is about to be sent: its stops are ours until endOwnStop(). */
   beginOwnStop(): void {
     this.ownStop = true;
+    this.ownResumeSentFlag = false;
+    this.resumedInOwnStop.clear();
+  }
+
+  /** Our `-exec-continue --all` is about to be sent. */
+  ownResumeSent(): void {
+    this.ownResumeSentFlag = true;
   }
 
   /** Our `-exec-continue --all` has been answered: from now on every stop is a fault. */
@@ -75,13 +93,26 @@ export class StopGuard {
   }
 
   private check(r: MiAsyncRecord): void {
-    if (this.disposed || r.kind !== 'exec' || r.class !== 'stopped') return;
+    if (this.disposed || r.kind !== 'exec') return;
+    const threadId = r.results['thread-id'];
+    if (r.class === 'running') {
+      if (this.ownStop && this.ownResumeSentFlag && typeof threadId === 'string') this.resumedInOwnStop.add(threadId);
+      return;
+    }
+    if (r.class !== 'stopped') return;
     const reason = typeof r.results.reason === 'string' ? r.results.reason : '';
     if (EXIT_REASONS.has(reason)) return;
-    const threadId = r.results['thread-id'];
     const signal = typeof r.results['signal-name'] === 'string' ? r.results['signal-name'] : undefined;
-    // Ours: the stop our interrupt asks for (SIGSTOP, which gdb reports as signal 0).
-    if (this.ownStop && (signal === '0' || reason === '')) return;
+    const ownStop = this.ownStop && !this.resumedInOwnStop.has('all') && !(typeof threadId === 'string' && this.resumedInOwnStop.has(threadId));
+    // Ours: the stop our interrupt asks for (SIGSTOP, which gdb reports as signal 0). A signal
+    // that reaches a thread while our SIGSTOP is in flight is reported in its place: that
+    // thread is stopped for us too, and our `-exec-continue --all` delivers the signal (its
+    // row says pass). Resuming it here would let it run through the read and leave the
+    // interrupt waiting for a stop that never comes.
+    if (ownStop && (signal === '0' || reason === '' || reason === 'signal-received')) {
+      if (reason === 'signal-received' && signal !== '0') this.log.debug({ threadId, signal }, 'a signal arrived during our stop; our resume delivers it');
+      return;
+    }
     if (typeof threadId !== 'string') {
       this.log.warn({ reason, signal, record: r.results }, 'a stop without a thread id; resuming every thread');
       void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'resuming after an unexpected stop failed'));
