@@ -59,12 +59,24 @@ export interface Comparison {
   fieldsCompared: number;
 }
 
+/** Short values whole; a long one (BySize, PauseNs) from a little before the first difference. */
+function excerptsWhereTheyDiffer(x: string, y: string): { ours: string; theirs: string } {
+  if (x.length <= 120 && y.length <= 120) return { ours: x, theirs: y };
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  const from = Math.max(0, i - 40);
+  const cut = (v: string) => `${from > 0 ? '…' : ''}${v.slice(from, from + 120)}`;
+  return { ours: cut(x), theirs: cut(y) };
+}
+
 export function compareJson(ours: MemStats, theirsJson: string): Comparison {
   const a = jsonFields(formatMemStatsJson(ours));
   const b = jsonFields(theirsJson);
   const mismatches: Comparison['mismatches'] = {};
   for (const f of MEMSTATS_FIELDS) {
-    if (a.get(f) !== b.get(f)) mismatches[f] = { ours: (a.get(f) ?? '').slice(0, 120), theirs: (b.get(f) ?? '').slice(0, 120) };
+    const x = a.get(f) ?? '';
+    const y = b.get(f) ?? '';
+    if (x !== y) mismatches[f] = excerptsWhereTheyDiffer(x, y);
   }
   return { exact: formatMemStatsJson(ours) === theirsJson, mismatches, fieldsCompared: MEMSTATS_FIELDS.length };
 }

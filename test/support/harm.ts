@@ -118,13 +118,16 @@ export async function runHarmMatrix(t: Test, way: HarmWay): Promise<void> {
     const target = await startHarmTarget(t);
     const r = await way.start(t, target);
     for (const s of HARM_SIGNALS) {
+      const noticesBefore = r.notices().length;
       const wasTraced = traced(target.pid);
       const got = target.next(signalEvent(s.signo), EVENT_MS);
       const t0 = performance.now();
       process.kill(target.pid, s.signo);
       const delivered = await got.then(() => true, () => false);
       const ms = performance.now() - t0;
-      m.add(t, wasTraced && delivered, s.name, `${delivered ? `delivered to the handler in ${ms.toFixed(0)} ms` : 'NOT delivered'}${wasTraced ? ' while attached' : ' (target was not traced when sent)'}`);
+      // What the reader reported meanwhile says why a signal found the target untraced.
+      const news = r.notices().slice(noticesBefore);
+      m.add(t, wasTraced && delivered, s.name, `${delivered ? `delivered to the handler in ${ms.toFixed(0)} ms` : 'NOT delivered'}${wasTraced ? ' while attached' : ' (target was not traced when sent)'}${news.length ? `; meanwhile: ${news.join(' | ')}` : ''}`);
     }
     m.add(t, await readingsGrow(r), 'readings after the signals', `${r.readings()} readings, still coming`);
     const p1 = await target.progress(1000);
