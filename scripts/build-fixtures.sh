@@ -5,6 +5,9 @@
 # file: much more of the standard library linked in) with the Go 1.27 toolchain,
 # into test/targets/.build/, and writes test/targets/.build/manifest.json.
 #
+#   FIXTURE_OUT=DIR             build into DIR (its own manifest) instead of
+#                               test/targets/.build: the demo builds its program
+#                               there, so it never rewrites the tests' manifest.
 #   FIXTURE_TOOLCHAINS="1.26"   build only these toolchains (space-separated
 #                               subset of: 1.19 1.21 1.22 1.23 1.26 1.27);
 #                               default: all. Variants are built whenever 1.26
@@ -18,7 +21,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGETS="$ROOT/test/targets"
-OUT="$TARGETS/.build"
+OUT="${FIXTURE_OUT:-$TARGETS/.build}"
 MANIFEST="$OUT/manifest.json"
 
 ALL_TOOLCHAINS=(1.19 1.21 1.22 1.23 1.26 1.27)

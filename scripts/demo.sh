@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-FIXTURE_TOOLCHAINS="${FIXTURE_TOOLCHAINS:-1.26}" bash scripts/build-fixtures.sh
+# Its own build dir: a demo must not rewrite the manifest the tests read.
+FIXTURE_OUT="$PWD/test/targets/.build-demo" FIXTURE_TOOLCHAINS="${FIXTURE_TOOLCHAINS:-1.26}" bash scripts/build-fixtures.sh
 exec npx tsx scripts/demo.ts "$@"

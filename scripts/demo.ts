@@ -37,9 +37,9 @@ const durationMs = Number(values.duration) * 1000;
 const intervalMs = Math.max(50, parseDuration(values.interval) ?? 1000); // plain ms, or 500ms, 1s, …
 const mode = values.mode === 'consistent' ? 'consistent' : 'live';
 
-const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'targets', '.build', 'manifest.json'), 'utf8')) as Array<{ program: string; variant: string; toolchain: string; path: string }>;
+const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'targets', '.build-demo', 'manifest.json'), 'utf8')) as Array<{ program: string; variant: string; toolchain: string; path: string }>;
 const build = manifest.filter((b) => b.program === 'memhog' && b.variant === 'default').sort((a, b) => b.toolchain.localeCompare(a.toolchain, undefined, { numeric: true }))[0];
-if (!build) throw new Error('demo program not built: run scripts/build-fixtures.sh');
+if (!build) throw new Error('demo program not built: run it as npm run demo (scripts/demo.sh builds it into test/targets/.build-demo)');
 
 const log = createRootLogger({ level: 'warn', name: 'demo' });
 const child = spawn(build.path, ['-control', '-deadline', '0', '-heartbeat', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
