@@ -4,7 +4,7 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { LOG_LEVELS } from './log.ts';
+import { LOG_LEVELS } from './log-levels.ts';
 
 interface OptionSpec {
   /** the flag without its leading `--` */
@@ -73,6 +73,7 @@ Prometheus /metrics, /healthz. Every option can also be set by its environment v
 a flag wins over the variable.
 
 ${optionHelp}
+  --version, -V           the package version
   --help, -h              this text`;
 
 export const ConfigSchema = z
@@ -261,6 +262,16 @@ function argvError(err: unknown): TypeError {
  * Parses argv + env (flag > env > default). Throws TypeError with a one-line message naming
  * the flag or variable on bad input; `--help` → undefined.
  */
+/** `--version`/`-V` or `--help`/`-h` anywhere in argv (the first wins): what to print instead of running. */
+export function infoRequest(argv: string[]): 'help' | 'version' | undefined {
+  for (const a of argv) {
+    if (a === '--') return undefined;
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--version' || a === '-V') return 'version';
+  }
+  return undefined;
+}
+
 export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Config | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -269,6 +280,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       options: {
         ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.arg ? ('string' as const) : ('boolean' as const) }])),
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
       strict: true,
       allowPositionals: false,
@@ -276,7 +288,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   } catch (err) {
     throw argvError(err);
   }
-  if (values.help) return undefined;
+  if (values.help || values.version) return undefined;
 
   /** The flag's value, else the variable's (an empty variable counts as unset). */
   const raw = (flag: string): Raw | undefined => {

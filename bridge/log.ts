@@ -4,8 +4,9 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
+
+export { LOG_LEVELS, type LogLevel };
 
 export function createRootLogger(opts: { level?: LogLevel | undefined; name?: string; destination?: 'stdout' | 'stderr' } = {}): Logger {
   const level = opts.level ?? (process.env.MSTAT_LOG_LEVEL as LogLevel | undefined) ?? 'info';

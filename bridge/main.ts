@@ -1,8 +1,8 @@
 // mstat-bridge entry point: config, root logger, the bridge; SIGINT/SIGTERM detach every
 // target (they keep running), close clients with 1001 and exit 0.
-import { startBridge } from './bridge.ts';
-import { configFromArgs, USAGE } from './config.ts';
-import { createRootLogger } from './log.ts';
+// Only the config is loaded up front: --help, --version and a bad flag answer without
+// loading the server, gdb or logger code.
+import { configFromArgs, infoRequest, USAGE } from './config.ts';
 
 let cfg;
 try {
@@ -12,9 +12,11 @@ try {
   process.exit(2);
 }
 if (!cfg) {
-  process.stdout.write(USAGE + '\n');
+  const { packageVersion } = await import('./version.ts');
+  process.stdout.write((infoRequest(process.argv.slice(2)) === 'version' ? packageVersion() : USAGE) + '\n');
   process.exit(0);
 }
+const [{ startBridge }, { createRootLogger }] = await Promise.all([import('./bridge.ts'), import('./log.ts')]);
 // The remote layer runs the ssh client named by $MSTAT_SSH; --ssh-program hands its value over that way.
 if (cfg.sshProgram !== undefined) process.env.MSTAT_SSH = cfg.sshProgram;
 

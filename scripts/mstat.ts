@@ -2,19 +2,14 @@
 // live view (--watch) or the host's Go processes (--list); locally through gdb or through
 // a running bridge (--bridge). This file wires the parts in scripts/mstat/ together and
 // owns the process: exit statuses, signals, stdout.
-import { createRootLogger } from '../bridge/log.ts';
-import { SHOW_CURSOR } from '../clients/shared/watch-view.ts';
+// Only argument parsing, help and exit codes are loaded up front: --help, --version and a
+// usage error answer without loading gdb, ws or pino code (each path imports what it uses).
 import { parseCommand, UsageError, type Command } from './mstat/args.ts';
-import { openBridge } from './mstat/bridge-source.ts';
 import { CliError, EXIT } from './mstat/exit-codes.ts';
 import { HELP, USAGE } from './mstat/help.ts';
-import { formatTargets, listTargets } from './mstat/list.ts';
-import { openLocal } from './mstat/local-source.ts';
-import { formatReading, readingNotes } from './mstat/output.ts';
-import type { Source } from './mstat/source.ts';
 import type { Reading } from '../clients/shared/reading.ts';
 import type { TargetRef } from '../protocol/target.ts';
-import { runWatch } from './mstat/watch.ts';
+import type { Source } from './mstat/source.ts';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`mstat: ${message}\n`);
@@ -32,11 +27,20 @@ if (cmd.kind === 'help') {
   process.stdout.write(HELP + '\n');
   process.exit(EXIT.ok);
 }
+if (cmd.kind === 'version') {
+  const { packageVersion } = await import('../bridge/version.ts');
+  process.stdout.write(packageVersion() + '\n');
+  process.exit(EXIT.ok);
+}
+const { createRootLogger } = await import('../bridge/log.ts');
 
 const log = createRootLogger({ level: cmd.logLevel, name: 'mstat', destination: 'stderr' });
 const tty = cmd.kind === 'watch' && process.stdout.isTTY === true;
 // The live view hides the cursor while it redraws; every way out shows it again.
-if (tty) process.on('exit', () => process.stdout.write(SHOW_CURSOR));
+if (tty) {
+  const { SHOW_CURSOR } = await import('../clients/shared/watch-view.ts');
+  process.on('exit', () => process.stdout.write(SHOW_CURSOR));
+}
 
 // Ctrl-C/SIGTERM at any point (even mid-attach or while the target is stopped) detaches
 // first: the handler waits for the attach (or subscription) to finish, lets close() resume
@@ -60,16 +64,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => stop(err.code === 'EP
 /** After a signal the handler owns the exit: wait for it instead of reporting anything. */
 const parked = (): Promise<never> => new Promise(() => undefined);
 
-function open(c: Extract<Command, { kind: 'read' | 'watch' }>, intervalMs: number): Promise<Source> {
+async function open(c: Extract<Command, { kind: 'read' | 'watch' }>, intervalMs: number): Promise<Source> {
   const t = c.target;
   const ref: TargetRef = t.kind === 'core' ? { core: t.core, exe: t.exe } : { ...(t.kind === 'ssh' ? { ssh: t.ssh } : {}), pid: t.pid, ...(t.exe ? { exe: t.exe } : {}) };
-  if (c.via.kind === 'bridge') return openBridge({ url: c.via.url, token: c.via.token, target: ref, mode: c.mode, intervalMs });
+  if (c.via.kind === 'bridge') {
+    const { openBridge } = await import('./mstat/bridge-source.ts');
+    return openBridge({ url: c.via.url, token: c.via.token, target: ref, mode: c.mode, intervalMs });
+  }
+  const { openLocal } = await import('./mstat/local-source.ts');
   return openLocal({ target: ref, sshConfig: t.kind === 'ssh' ? t.sshConfig : undefined, mode: c.mode, intervalMs, log });
 }
 
 try {
   switch (cmd.kind) {
     case 'list': {
+      const { formatTargets, listTargets } = await import('./mstat/list.ts');
       const targets = await listTargets(cmd.via);
       if (stopping) await parked();
       process.stdout.write(formatTargets(targets, cmd.format, cmd.via));
@@ -90,6 +99,7 @@ try {
           process.stderr.write(`mstat: ${err.message}\n`);
         }
       }
+      const { formatReading, readingNotes } = await import('./mstat/output.ts');
       const rss = cmd.format === 'pprof' ? source.maxRss() : undefined;
       await source.close();
       if (stopping) await parked();
@@ -99,7 +109,7 @@ try {
     }
     case 'watch': {
       opening = open(cmd, cmd.intervalMs);
-      const source = await opening;
+      const [source, { runWatch }] = await Promise.all([opening, import('./mstat/watch.ts')]);
       await runWatch(source, {
         intervalMs: cmd.intervalMs,
         count: cmd.count,

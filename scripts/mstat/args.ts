@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { SshDestinationSchema } from '../../protocol/target.ts';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../protocol/client-messages.ts';
 import { parseDuration } from '../../clients/shared/duration.ts';
-import { LOG_LEVELS, type LogLevel } from '../../bridge/log.ts';
+import { LOG_LEVELS, type LogLevel } from '../../bridge/log-levels.ts';
 
 export type ReadFormat = 'json' | 'text' | 'pprof' | 'prom';
 export type Mode = 'live' | 'consistent';
@@ -24,6 +24,7 @@ export type Via = { kind: 'local' } | { kind: 'bridge'; url: string; token: stri
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'version' }
   | { kind: 'read'; target: TargetSpec; format: ReadFormat; mode: Mode; via: Via; logLevel: LogLevel }
   | { kind: 'watch'; target: TargetSpec; mode: Mode; intervalMs: number; count: number | undefined; via: Via; logLevel: LogLevel }
   | { kind: 'list'; format: 'text' | 'json'; via: Via; logLevel: LogLevel };
@@ -60,6 +61,7 @@ function parse(argv: string[]) {
       token: { type: 'string' },
       'log-level': { type: 'string', default: 'warn' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
     },
     strict: true,
     allowPositionals: false,
@@ -86,6 +88,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = {}): Comma
     throw new UsageError((err as Error).message, true);
   }
   if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
 
   const logLevel = v['log-level'] as LogLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);

@@ -1,5 +1,5 @@
 // mstat's --help (laid out like a man page) and the short usage shown with a usage error.
-import { LOG_LEVELS } from '../../bridge/log.ts';
+import { LOG_LEVELS } from '../../bridge/log-levels.ts';
 
 const SYNOPSIS = `       mstat --pid PID [--format json|text|pprof|prom] [--mode live|consistent] [--exe PATH]
        mstat --pid PID --watch [--interval DURATION] [--count N] [--mode live|consistent]
@@ -85,6 +85,7 @@ OPTIONS
                            ~/.config/mstat-bridge/token); sent as an Authorization header
        --log-level L       ${LOG_LEVELS.join('|')}
                            (default warn; logs go to stderr)
+       -V, --version       the package version
        -h, --help          this text
 
 EXIT STATUS

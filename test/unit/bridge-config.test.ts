@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { configFromArgs, OPTIONS, type Config } from '../../bridge/config.ts';
+import { configFromArgs, infoRequest, OPTIONS, type Config } from '../../bridge/config.ts';
 import { cliEnv, REPO_ROOT } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mstat-bridge-config-'));
@@ -80,6 +80,11 @@ t.test('defaults', async (t) => {
   t.ok(Object.isFrozen(c), 'frozen');
   t.equal(configFromArgs(['--help'], {}), undefined, '--help');
   t.equal(configFromArgs(['-h'], {}), undefined, '-h');
+  t.equal(configFromArgs(['--version'], {}), undefined, '--version');
+  t.equal(infoRequest(['--log-level', 'debug', '--version']), 'version');
+  t.equal(infoRequest(['-V', '--help']), 'version', 'the first wins');
+  t.equal(infoRequest(['-h']), 'help');
+  t.equal(infoRequest(['--listen', '127.0.0.1:7070']), undefined);
 });
 
 t.test('each option from its flag, from its variable, and the flag wins', async (t) => {

@@ -10,6 +10,8 @@ const local = { kind: 'local' } as const;
 
 t.test('the forms', async (t) => {
   t.same(parseCommand(['--help']), { kind: 'help' });
+  t.same(parseCommand(['--version']), { kind: 'version' });
+  t.same(parseCommand(['-V']), { kind: 'version' });
   t.same(parseCommand(['--pid', '42']), { kind: 'read', target: { kind: 'pid', pid: 42, exe: undefined }, format: 'json', mode: 'live', via: local, logLevel: 'warn' });
   t.same(parseCommand(['--pid', '42', '--format', 'prom', '--mode', 'consistent', '--exe', '/x']), { kind: 'read', target: { kind: 'pid', pid: 42, exe: '/x' }, format: 'prom', mode: 'consistent', via: local, logLevel: 'warn' });
   t.same(parseCommand(['--pid', '42', '--watch']), { kind: 'watch', target: { kind: 'pid', pid: 42, exe: undefined }, mode: 'live', intervalMs: 1000, count: undefined, via: local, logLevel: 'warn' });
