@@ -2,12 +2,19 @@
 // for MiMemory. One per reader; removed with it.
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PLAIN_DUMP_PATH } from '../mi/commands/dump.ts';
 
 export class DumpDir {
   private next = 0;
+  /** gdb's working directory is this one (environmentCd): gdb is given bare file names. */
+  gdbInside = false;
   private constructor(readonly path: string) {}
+
+  /** How gdb names `file`: its bare name once gdb works in this directory. */
+  nameForGdb(file: string): string {
+    return this.gdbInside ? basename(file) : file;
+  }
 
   /** Undefined when no plain private directory can be made: reads then all go through hex. */
   static create(): DumpDir | undefined {

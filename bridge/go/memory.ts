@@ -31,7 +31,7 @@ export class MiMemory implements Memory {
       if (this.dumps && size >= DUMP_MIN_BYTES) {
         const file = this.dumps.file();
         try {
-          await dumpBinaryMemory(this.gdb, file, addr, addr + BigInt(size));
+          await dumpBinaryMemory(this.gdb, this.dumps.nameForGdb(file), addr, addr + BigInt(size));
         } catch (err) {
           this.dumps.discard(file);
           throw err;

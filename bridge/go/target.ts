@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
+import { environmentCd } from '../mi/commands/environment.ts';
 import { execContinueAll, execInterruptAll } from '../mi/commands/exec.ts';
 import { fileExecAndSymbols } from '../mi/commands/file.ts';
 import { targetDetach } from '../mi/commands/target.ts';
@@ -192,6 +193,20 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   }
 
   /**
+   * After attach (every path gdb opens is given by then): gdb works in the dump directory, so
+   * a dump names its file in a few bytes. Without it, dumps name the full path.
+   */
+  private async moveGdbIntoDumpDir(): Promise<void> {
+    if (!this.dumps) return;
+    try {
+      await environmentCd(this.gdb, this.dumps.path);
+      this.dumps.gdbInside = true;
+    } catch (err) {
+      this.log.debug({ err }, 'gdb could not change into the dump directory; dumps name full paths');
+    }
+  }
+
+  /**
    * A lasting stop: ask gdb to resume whatever it has stopped. If the stop outlasts that, or
    * gdb does not answer within STUCK_PING_MS, the target is let go by force (see letGo).
    */
@@ -301,6 +316,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       const rule: HeadroomRule = { percent: c.headroomPercent === undefined ? undefined : BigInt(c.headroomPercent), min: BigInt(c.headroomMin) };
       reader = new TargetReader(access, gdb, layout, pre, arch, rule, bias, threads, watcher, symbols, log, cached, commands, opts.wrapMemory);
       await reader.guardTarget();
+      await reader.moveGdbIntoDumpDir();
       clearInterval(execWatch);
       return reader;
     } catch (err) {

@@ -1,6 +1,6 @@
 // `-interpreter-exec console`: one CLI command, its `~` output collected until the reply.
 import type { MiClient, SendOptions } from '../client.ts';
-import { assertConsoleText } from '../escape.ts';
+import { assertConsoleText, rawArg } from '../escape.ts';
 
 export interface ConsoleReply {
   /** All console fragments joined. */
@@ -11,6 +11,7 @@ export interface ConsoleReply {
 
 export async function interpreterExecConsole(c: MiClient, command: string, opts?: SendOptions): Promise<ConsoleReply> {
   assertConsoleText(command);
-  const r = await c.send('-interpreter-exec', ['console', command], opts);
+  // `console` bare: every byte of a command costs gdb a read(2) (see environment.ts).
+  const r = await c.send('-interpreter-exec', [rawArg('console'), command], opts);
   return { output: r.console.join(''), log: r.log.join('') };
 }
