@@ -89,4 +89,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
+# The bins and the bridge run the built JavaScript (dist/).
+log "npm run build"
+npm run --silent build >&2
 log "ready"

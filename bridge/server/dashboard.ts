@@ -1,7 +1,7 @@
-// The web dashboard (clients/web) served at `/`: bundled in memory by esbuild on the first
-// request and cached for the life of the process, so users have no build step and nothing is
-// written to disk. The page holds no data (that comes over the token-guarded WebSocket), so it
-// is served without a token.
+// The web dashboard (clients/web) served at `/`. The built package (npm run build) carries it
+// bundled in dist/clients/web; running from the sources, it is bundled in memory by esbuild on
+// the first request. Either way it is cached for the life of the process. The page holds no
+// data (that comes over the token-guarded WebSocket), so it is served without a token.
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -72,11 +72,24 @@ export async function buildDashboard(): Promise<{ assets: Map<string, Asset>; ms
   return { assets, ms: Math.round(performance.now() - t0) };
 }
 
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', map: 'application/json; charset=utf-8' };
+
+/** Built code (dist/bridge/server/*.js) serves the bundle `npm run build` wrote beside it. */
+async function prebuiltDashboard(): Promise<{ assets: Map<string, Asset>; ms: number } | undefined> {
+  if (!import.meta.filename.endsWith('.js')) return undefined;
+  const t0 = performance.now();
+  const assets = new Map<string, Asset>();
+  for (const name of new Set(Object.values(PATHS))) {
+    assets.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream', body: await readFile(join(WEB, name)) });
+  }
+  return { assets, ms: Math.round(performance.now() - t0) };
+}
+
 let cached: Promise<Map<string, Asset>> | undefined;
 
 /** The bundle, built once per process; a failed build is retried on the next request. */
 export function dashboardAssets(log?: Logger): Promise<Map<string, Asset>> {
-  cached ??= buildDashboard().then(
+  cached ??= prebuiltDashboard().then((p) => p ?? buildDashboard()).then(
     ({ assets, ms }) => {
       log?.info({ ms, bytes: [...assets.values()].reduce((a, x) => a + x.body.length, 0) }, 'dashboard bundled');
       return assets;

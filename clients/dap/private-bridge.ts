@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const BRIDGE_MAIN = join(REPO_ROOT, 'bridge', 'main.ts');
+/** Built (dist/clients/dap/*.js): the built bridge beside it; from the sources: through tsx. */
+const BUILT = import.meta.filename.endsWith('.js');
+const BRIDGE_MAIN = join(REPO_ROOT, 'bridge', BUILT ? 'main.js' : 'main.ts');
 const SETPRIV = '/usr/bin/setpriv';
 
 export interface PrivateBridgeOptions {
@@ -39,11 +41,11 @@ export class PrivateBridge {
     return this.child.pid ?? 0;
   }
 
-  /** Starts `node --import tsx bridge/main.ts --listen 127.0.0.1:0 --token …` and waits for its port. */
+  /** Starts `node [--import tsx] bridge/main.{ts,js} --listen 127.0.0.1:0 --token …` and waits for its port. */
   static async start(opts: PrivateBridgeOptions): Promise<PrivateBridge> {
     // Hex, and `--flag=value`: a value starting with '-' would otherwise be taken for a flag.
     const token = randomBytes(24).toString('hex');
-    const node = [process.execPath, '--import', 'tsx', BRIDGE_MAIN, '--listen=127.0.0.1:0', `--token=${token}`, `--allow-pids=${opts.pid}`, '--log-level=info'];
+    const node = [process.execPath, ...(BUILT ? [] : ['--import', 'tsx']), BRIDGE_MAIN, '--listen=127.0.0.1:0', `--token=${token}`, `--allow-pids=${opts.pid}`, '--log-level=info'];
     const argv = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'TERM', '--', ...node] : node;
     // cwd: `--import tsx` resolves from there. Our NODE_OPTIONS (a test runner's hooks) is not its business.
     const env = { ...process.env };

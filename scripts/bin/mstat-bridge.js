@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// `npx mstat-bridge`: runs bridge/main.ts through tsx, resolved from this package.
-import { register } from 'tsx/esm/api';
-register();
-await import('../../bridge/main.ts');
+// `mstat-bridge`: the built bridge (dist/, from `npm run build`; setup runs it in a clone).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../../dist/bridge/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(`mstat-bridge: not built: run \`npm run build\` in ${new URL('../..', import.meta.url).pathname}\n`);
+  process.exit(1);
+}
+await import(entry.href);
