@@ -256,9 +256,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     const pre = await access.preflight();
     const arch = archFor(pre.machineName);
     if (!arch) throw new GoError(GoErrorCode.UNSUPPORTED_VERSION, `architecture ${pre.machineName} is not supported yet (amd64 and arm64 are)`);
+    // A layout cached for this build ID needs no DWARF at all: gdb then skips reading it
+    // (--readnever; ELF symbols are still there, for the PIE base and stop frames).
+    const cachedLayout = await loadLayout(pre.buildId, opts.cacheDir);
     let gdb: MiClient;
     try {
-      gdb = await openGdb({ log, gdbPath: opts.gdbPath, onSpawn: opts.onGdb });
+      gdb = await openGdb({ log, gdbPath: opts.gdbPath, onSpawn: opts.onGdb, extraArgs: cachedLayout ? ['--readnever'] : [] });
     } catch (err) {
       await access.dispose();
       throw err;
@@ -286,7 +289,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     let reader: TargetReader | undefined;
     let symbols: GdbPath | undefined;
     try {
-      let layout = await loadLayout(pre.buildId, opts.cacheDir);
+      let layout = cachedLayout;
       const cached = layout !== undefined;
       let commands = 0;
       const resolve = async (): Promise<DecoderLayout> => {
