@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import type { Logger } from '../log.ts';
+import { packageRoot, runningBuilt } from '../package-root.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB = join(ROOT, 'clients', 'web');
@@ -74,13 +75,14 @@ export async function buildDashboard(): Promise<{ assets: Map<string, Asset>; ms
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', map: 'application/json; charset=utf-8' };
 
-/** Built code (dist/bridge/server/*.js) serves the bundle `npm run build` wrote beside it. */
+/** Built code (under dist/) serves the bundle `npm run build` wrote to dist/clients/web. */
 async function prebuiltDashboard(): Promise<{ assets: Map<string, Asset>; ms: number } | undefined> {
-  if (!import.meta.filename.endsWith('.js')) return undefined;
+  const root = packageRoot();
+  if (!root || !runningBuilt()) return undefined;
   const t0 = performance.now();
   const assets = new Map<string, Asset>();
   for (const name of new Set(Object.values(PATHS))) {
-    assets.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream', body: await readFile(join(WEB, name)) });
+    assets.set(name, { type: TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream', body: await readFile(join(root.dir, 'dist', 'clients', 'web', name)) });
   }
   return { assets, ms: Math.round(performance.now() - t0) };
 }

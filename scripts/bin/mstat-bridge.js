@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `mstat-bridge`: the built bridge (dist/, from `npm run build`; setup runs it in a clone).
+// `mstat-bridge`: the bundled bridge (dist/bin, from `npm run build`; setup runs it in a clone).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../../dist/bridge/main.js', import.meta.url);
+const entry = new URL('../../dist/bin/mstat-bridge.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(`mstat-bridge: not built: run \`npm run build\` in ${new URL('../..', import.meta.url).pathname}\n`);
   process.exit(1);
