@@ -2,15 +2,11 @@
 // resolves nothing. $MSTAT_CACHE_DIR, else $XDG_CACHE_HOME/mstat-bridge, else ~/.cache/mstat-bridge.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../cache-dir.ts';
 import { LAYOUT_SCHEMA_VERSION, type DecoderLayout } from './decoder-layout.ts';
 
-export function cacheDir(): string {
-  if (process.env.MSTAT_CACHE_DIR) return process.env.MSTAT_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'mstat-bridge');
-}
+export { cacheDir };
 
 function fileFor(dir: string, buildId: string): string {
   // Build IDs contain '/'; hash to a safe file name.
