@@ -36,6 +36,21 @@ async function stop(code: number): Promise<void> {
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+process.on('SIGHUP', () => void stop(0));
+// Started through npm (`npx mstat-bridge`, an npm script), a SIGTERM reaches npm, which exits
+// at once; its `sh -c` dies with it and we would be left orphaned, still listening and still
+// attached; a SIGHUP kills npm and leaves the shell. Such a launcher going away means stop.
+// Only under npm: a bridge started with nohup from a shell that exits is meant to outlive it.
+if (process.env.npm_execpath !== undefined || process.env.npm_lifecycle_event !== undefined) {
+  const { launcherChain, launcherGone } = await import('./launcher.ts');
+  const chain = launcherChain(process.pid, 2);
+  setInterval(() => {
+    const gone = launcherGone(chain);
+    if (gone === undefined) return;
+    log.warn({ launcher: gone }, 'the npm process that started the bridge is gone; detaching every target and stopping');
+    void stop(0);
+  }, 250).unref();
+}
 process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'uncaught exception; detaching every target');
   void stop(1);
