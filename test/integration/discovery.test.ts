@@ -2,7 +2,7 @@
 // attachable, a non-Go process, a target traced by our own MI client, and (as root) the
 // listing seen by an unprivileged user.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -12,7 +12,7 @@ import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { clearDiscoveryCache, discoveryCacheSize, listGoProcesses } from '../../bridge/targets/discovery.ts';
 import { TargetListingSchema, type TargetListing } from '../../protocol/target.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { BUILD_DIR, fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { fixture, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
 import { fullyDetached, procStatus, until } from '../support/proc.ts';
 
 const builds = {
@@ -25,17 +25,7 @@ const builds = {
 const scratch = mkdtempSync(join(tmpdir(), 'discovery-test-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 
-// Shared lock on the fixture build dir: a concurrent build-fixtures.sh cannot swap binaries mid-test.
-t.before(async () => {
-  const fd = openSync(join(BUILD_DIR, '.lock'), 'a');
-  t.teardown(() => closeSync(fd));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const p = spawn('flock', ['-s', '-w', '600', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
-    p.once('error', reject);
-    p.once('exit', resolve);
-  });
-  if (code !== 0) throw new Error(`flock -s on ${BUILD_DIR}/.lock failed (${code})`);
-});
+holdBuildDirShared(t);
 
 /**
  * A copy of the Go 1.19 build whose .go.buildinfo claims go1.18.8 (same length, inline

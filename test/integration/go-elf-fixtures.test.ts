@@ -1,48 +1,20 @@
 // bridge/go/elf.ts and bridge/go/build-id.ts against the real fixture builds of every
 // toolchain, checked against `go tool buildid`, `go version -m` and readelf. The paths that
 // need no Go build: test/unit/go-elf.test.ts.
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import { BridgeError } from '../../bridge/errors.ts';
+import t from 'tap';
 import { checkSameBuild, parseGoVersion, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
 import { readElfInfo, readSection } from '../../bridge/go/elf.ts';
-import { BUILD_DIR, fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { rejectsWithCode } from '../support/bridge-errors.ts';
+import { fixtures, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
 
 const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' };
 const run = (cmd: string, args: string[]): string =>
   execFileSync(cmd, args, { encoding: 'utf8', cwd: tmpdir(), env: goEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 
-async function rejectsWithCode(t: Test, p: Promise<unknown>, code: string, msg: RegExp): Promise<void> {
-  try {
-    await p;
-    t.fail(`expected ${code}, got success`);
-  } catch (err) {
-    t.ok(err instanceof BridgeError, 'a BridgeError');
-    t.equal((err as BridgeError).code, code);
-    t.match((err as BridgeError).message, msg);
-  }
-}
 
-const scratch = mkdtempSync(join(tmpdir(), 'go-elf-test-'));
-t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-
-// Hold a shared lock on the fixture build dir so a concurrent build-fixtures.sh run
-// (it takes the lock exclusively and rewrites binaries) cannot swap files mid-test.
-// flock(1) locks our own open file description (fd 3) and exits; the lock lives
-// until we close the fd, so no helper process outlives the test.
-t.before(async () => {
-  const fd = openSync(join(BUILD_DIR, '.lock'), 'a');
-  t.teardown(() => closeSync(fd));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const p = spawn('flock', ['-s', '-w', '600', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
-    p.once('error', reject);
-    p.once('exit', resolve);
-  });
-  if (code !== 0) throw new Error(`flock -s on ${BUILD_DIR}/.lock failed (${code})`);
-});
+holdBuildDirShared(t);
 
 t.test('every fixture build', async (t) => {
   const all = fixtures();

@@ -1,6 +1,6 @@
 // The Go test programs built by scripts/build-fixtures.sh, and a handle to run one.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { sleep } from './proc.ts';
@@ -206,4 +206,23 @@ export class GoTarget {
 export async function assertRunning(t: { ok(value: unknown, message: string): unknown }, target: GoTarget, what: string, ms = 200): Promise<void> {
   const p = await target.progress(ms);
   t.ok(p.running, `${what} (${p.text})`);
+}
+
+/**
+ * Holds a shared lock on the fixture build dir for the rest of the test file, so a concurrent
+ * build-fixtures.sh (it takes the lock exclusively and rewrites binaries) cannot swap files
+ * mid-test. flock(1) locks our own open file description (fd 3) and exits; the lock lives
+ * until we close the fd, so no helper process outlives the test.
+ */
+export function holdBuildDirShared(t: { before(fn: () => unknown): void; teardown(fn: () => unknown): void }): void {
+  t.before(async () => {
+    const fd = openSync(join(BUILD_DIR, '.lock'), 'a');
+    t.teardown(() => closeSync(fd));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const p = spawn('flock', ['-s', '-w', '600', '3'], { stdio: ['ignore', 'inherit', 'inherit', fd] });
+      p.once('error', reject);
+      p.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`flock -s on ${BUILD_DIR}/.lock failed (${code})`);
+  });
 }

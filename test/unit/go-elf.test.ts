@@ -6,22 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { BridgeError } from '../../bridge/errors.ts';
 import { checkSameBuild, parseGoVersion, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
 import { readElfInfo } from '../../bridge/go/elf.ts';
+import { rejectsWithCode } from '../support/bridge-errors.ts';
 
-
-async function rejectsWithCode(t: Test, p: Promise<unknown>, code: string, msg: RegExp): Promise<void> {
-  try {
-    await p;
-    t.fail(`expected ${code}, got success`);
-  } catch (err) {
-    t.ok(err instanceof BridgeError, 'a BridgeError');
-    t.equal((err as BridgeError).code, code);
-    t.match((err as BridgeError).message, msg);
-  }
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'go-elf-test-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
