@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { freePort } from '../support/ports.ts';
-import { until } from '../support/proc.ts';
+import { procStatus, until } from '../support/proc.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -78,6 +78,31 @@ t.test('the installed mstat-bridge: /healthz and the prebuilt dashboard, then SI
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exits 0 on SIGTERM');
 });
+
+// Issue 16: the installed bin (what a service runs) under each stop signal, with a target
+// attached: every target detached (untraced, not stopped, running) and the port closed within 3 s.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  t.test(`the installed mstat-bridge with a target attached, ${signal}: detached and closed within 3 s`, async (t) => {
+    const go = await GoTarget.start(fixture(), ['-heartbeat', '0']);
+    t.teardown(() => go.stop());
+    const port = await freePort();
+    const child = spawn(join(app, 'node_modules', '.bin', 'mstat-bridge'), ['--listen', `127.0.0.1:${port}`, '--no-auth', '--log-level', 'warn', '--scrape-attach', String(go.pid)], { cwd: app, env: { ...env, MSTAT_CACHE_DIR: mkdtempSync(join(work, 'cache-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    t.teardown(() => child.kill('SIGKILL'));
+    const traced = await until(() => (procStatus(go.pid)?.tracerPid ?? 0) !== 0, 30_000, 50);
+    t.ok(traced, 'the target is attached (--scrape-attach)');
+    const t0 = performance.now();
+    child.kill(signal);
+    const code = await Promise.race([exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 3000).unref())]);
+    t.equal(code, 0, `exited 0 within 3 s (${(performance.now() - t0).toFixed(0)} ms)`);
+    const refused = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true);
+    t.ok(refused, 'the port is closed');
+    const s = procStatus(go.pid);
+    t.equal(s?.tracerPid, 0, 'the target is untraced');
+    t.not(s?.state, 'T', 'and not stopped');
+    t.equal((await go.command('memstats')).event, 'memstats', 'and answers');
+  });
+}
 
 t.test('plain Node imports the client library and the protocol', async (t) => {
   const script = [
