@@ -19,17 +19,12 @@ async function readOnce(t: Test, build: FixtureBuild, path: string, cacheDir: st
   copyFileSync(build.path, path);
   const go = await GoTarget.start({ ...build, path }, ['-heartbeat', '0']);
   try {
-    let args: string[] = [];
-    const target = await LocalTarget.open({
-      pid: go.pid,
-      log: silentLogger(),
-      cacheDir,
-      // gdb's own command line, as the kernel has it.
-      onGdb: (c: MiClient) => {
-        args = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0');
-      },
-    });
+    let gdbPid = 0;
+    const target = await LocalTarget.open({ pid: go.pid, log: silentLogger(), cacheDir, onGdb: (c: MiClient) => (gdbPid = c.pid) });
     try {
+      // gdb's own command line, as the kernel has it. Read once gdb has answered: at spawn
+      // time the supervisor's fork may not have exec'd gdb yet (it did not on a slow CI).
+      const args = readFileSync(`/proc/${gdbPid}/cmdline`, 'utf8').split('\0');
       const s = await target.sample('live');
       t.same(s.meta.torn, [], `${build.goVersion}: a good sample`);
       return { cached: target.layoutCached, readnever: args.includes('--readnever'), goVersion: target.info.goVersion, numGC: s.memstats.NumGC };
