@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Uint64 } from './codecs.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { FieldQualitySchema, MemStatsSchema } from './memstats.ts';
+import { ProcessStatsSchema, RuntimeStatsSchema } from './process-stats.ts';
 import { RequestIdSchema, SampleModeSchema } from './client-messages.ts';
 import { TargetInfoSchema, TargetListingSchema, TargetRefSchema } from './target.ts';
 
@@ -48,6 +49,10 @@ export const SampleMessageSchema = z.object({
   memstats: MemStatsSchema,
   rates: RatesSchema.optional(),
   meta: SampleMetaSchema,
+  /** the runtime's counters beside MemStats (goroutines, threads, GOGC, …) */
+  runtime: RuntimeStatsSchema.optional(),
+  /** the process as /proc shows it; absent for a core file */
+  process: ProcessStatsSchema.optional(),
 });
 export const SubscribedSchema = z.object({ type: z.literal('subscribed'), id: RequestIdSchema, target: TargetInfoSchema, intervalMs: z.number().int(), mode: SampleModeSchema });
 export const UnsubscribedSchema = z.object({ type: z.literal('unsubscribed'), id: RequestIdSchema });

@@ -12,6 +12,8 @@
 #                               subset of: 1.19 1.21 1.22 1.23 1.26 1.27);
 #                               default: all. Variants are built whenever 1.26
 #                               is in the set, the large one whenever 1.27 is.
+#   FIXTURE_INSTRUMENTED=0      skip test/instrumented (client_golang's own /metrics,
+#                               built with 1.26 into .build/instrumented).
 #
 # A build is skipped when its output exists and its stamp (sha256 of the
 # program's files, go.mod, the toolchain version, environment and flags)
@@ -255,6 +257,34 @@ for tc in "${selected[@]}"; do
     fi
   done
 done
+
+# ----------------------------------------------------- instrumented program
+# test/instrumented exports its own metrics with client_golang: the reference the bridge's
+# go_* and process_* series are checked against. It is its own module (client_golang needs a
+# newer Go than 1.19), built with $VARIANT_TOOLCHAIN only, and kept out of the manifest (it is
+# not a memhog). FIXTURE_INSTRUMENTED=0 skips it (the demo does not need it).
+if [ "${FIXTURE_INSTRUMENTED:-1}" != 0 ] && [ -n "${TC_BIN[$VARIANT_TOOLCHAIN]:-}" ]; then
+  isrc="$ROOT/test/instrumented"
+  iout="$OUT/instrumented"
+  ihash="$( (cd "$isrc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; printf '%s\n' "${TC_FULL[$VARIANT_TOOLCHAIN]}") | sha256sum | cut -d' ' -f1)"
+  if [ -x "$iout" ] && [ "$(cat "$iout.stamp" 2>/dev/null)" = "$ihash" ]; then
+    istatus=cached
+    n_cached=$((n_cached + 1))
+  else
+    log "building instrumented with toolchain $VARIANT_TOOLCHAIN (${TC_VERSION[$VARIANT_TOOLCHAIN]})"
+    read -r -a ienv <<<"${TC_ENV[$VARIANT_TOOLCHAIN]}"
+    if ! ioutput="$(cd "$isrc" && env "${ienv[@]}" CGO_ENABLED=0 "${TC_BIN[$VARIANT_TOOLCHAIN]}" build -buildvcs=false -o "$iout.tmp.$$" . 2>&1)"; then
+      rm -f "$iout.tmp.$$"
+      printf '%s\n' "$ioutput" >&2
+      die "failed to build test/instrumented (its modules come from the Go module proxy)"
+    fi
+    mv -f "$iout.tmp.$$" "$iout"
+    printf '%s\n' "$ihash" >"$iout.stamp"
+    istatus=built
+    n_built=$((n_built + 1))
+  fi
+  table+=("instrumented|$VARIANT_TOOLCHAIN|${TC_VERSION[$VARIANT_TOOLCHAIN]}|default|$(numfmt --to=iec --format='%.1f' "$(stat -c %s "$iout")")|$istatus")
+fi
 
 # ----------------------------------------------------------------- manifest
 {

@@ -5,7 +5,7 @@ import { parseArrayType } from './ptype.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import type { FieldLayout, LayoutResolver } from './layout.ts';
 
-export const LAYOUT_SCHEMA_VERSION = 8;
+export const LAYOUT_SCHEMA_VERSION = 9;
 
 /** offset/size pairs; `size` tells the reader how wide the scalar is. */
 export interface F {
@@ -81,6 +81,8 @@ export interface DecoderLayout {
   spanSetBlockEntries: number;
   /** What finds the P a goroutine on an M would run ReadMemStats on (§ pitfall 12); absent = unknowable here. */
   callers?: CallerLayout | undefined;
+  /** What runtime.NumGoroutine and the M count are computed from; absent = names this code does not know. */
+  counts?: CountLayout | undefined;
   /** heapArenaBytes / pageSize, from heapArena.spans' array length */
   pagesPerArena: number;
   /** Runtime constants Go emits in DWARF (decimal strings). */
@@ -116,6 +118,22 @@ export interface CallerLayout {
   pRunning: number;
   /** P status _Psyscall (≤ 1.25: the P a syscall left behind); absent from 1.26, where m.p stays wired. */
   pSyscall?: number | undefined;
+}
+
+/**
+ * runtime.gcount(): allglen − the free gs (sched's lists and every P's) − system goroutines;
+ * mcount(): sched.mnext − sched.nmfreed, the length of allm that ThreadCreateProfile counts.
+ */
+export interface CountLayout {
+  allglen: Global;
+  sched: Global;
+  /** sched.gFree's counters: [n] up to 1.25, [stack.size, noStack.size] from 1.26 */
+  schedGFree: F[];
+  ngsys: F;
+  mnext: F;
+  nmfreed: F;
+  /** p.gFree.n, or p.gFree.size from 1.26 */
+  pGFree: F;
 }
 
 const f = (x: FieldLayout): F => ({ o: x.offset, s: x.size });
@@ -285,11 +303,13 @@ export async function resolveDecoderLayout(r: LayoutResolver, readStatic: (addr:
   };
 
   const callers = await resolveCallerLayout(r, constant);
+  const counts = await resolveCountLayout(r, g);
 
   return {
     schema: LAYOUT_SCHEMA_VERSION,
     constants,
     callers,
+    counts,
     buildVersion,
     features: {
       inPtrScalarBits: delta.inPtrScalarBits !== undefined,
@@ -331,4 +351,23 @@ async function resolveCallerLayout(r: LayoutResolver, constant: (name: string) =
     gRunning: Number(gRunning), gSyscall: Number(gSyscall), gScan: Number(gScan), pRunning: Number(pRunning),
     pSyscall: pSyscall === undefined ? undefined : Number(pSyscall),
   };
+}
+
+/** Undefined when any piece is missing: the sample then has no goroutine and thread counts. */
+async function resolveCountLayout(r: LayoutResolver, global: (name: string) => Promise<Global | undefined>): Promise<CountLayout | undefined> {
+  const leaf = async (t: string, p: string): Promise<F | undefined> => {
+    const x = await r.leaf(t, p);
+    return x ? f(x) : undefined;
+  };
+  const S = 'runtime.schedt';
+  const [allglen, sched, gFreeN, gFreeStack, gFreeNoStack, ngsys, mnext, nmfreed, pN, pSize] = await Promise.all([
+    global('runtime.allglen'), global('runtime.sched'),
+    leaf(S, 'gFree.n'), leaf(S, 'gFree.stack.size'), leaf(S, 'gFree.noStack.size'),
+    leaf(S, 'ngsys'), leaf(S, 'mnext'), leaf(S, 'nmfreed'),
+    leaf('runtime.p', 'gFree.n'), leaf('runtime.p', 'gFree.size'),
+  ]);
+  const schedGFree = gFreeN ? [gFreeN] : gFreeStack && gFreeNoStack ? [gFreeStack, gFreeNoStack] : undefined;
+  const pGFree = pN ?? pSize;
+  if (!allglen || !sched || !schedGFree || !ngsys || !mnext || !nmfreed || !pGFree) return undefined;
+  return { allglen, sched, schedGFree, ngsys, mnext, nmfreed, pGFree };
 }

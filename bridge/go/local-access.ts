@@ -6,6 +6,8 @@ import type { MiClient } from '../mi/client.ts';
 import { attachInBackground } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
 import { forkedNotExeced, stoppedThreadIds } from '../targets/proc-status.ts';
+import { ProcessStatsCache, readLocalProcFiles } from '../targets/process-stats.ts';
+import type { ProcessStats } from '../../protocol/process-stats.ts';
 import { ensureRunning, processAlive } from '../targets/watchdog.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
@@ -26,6 +28,12 @@ export class LocalAccess implements TargetAccess {
 
   /** /proc/PID/exe's device and inode when preflight ran */
   private image: string | undefined;
+  /** /proc read at most once a second, however often the target is sampled */
+  private readonly procStats = new ProcessStatsCache(() => readLocalProcFiles(this.pid), 1000, true);
+
+  processStats(): Promise<ProcessStats | undefined> {
+    return this.procStats.get();
+  }
 
   preflight(): Promise<Preflight> {
     this.image = this.imageId();

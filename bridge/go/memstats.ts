@@ -1,12 +1,14 @@
 // One decoded sample: flush simulation, formulas, per-caller-P ambiguity, torn checks.
 import type { FieldQuality, MemStats, MemStatsU64Field } from '../../protocol/memstats.ts';
 import { MEMSTATS_U64_FIELDS } from '../../protocol/memstats.ts';
+import type { RuntimeStats } from '../../protocol/process-stats.ts';
 import type { ArchConstants } from './arch.ts';
 import { tornReasons } from './consistency.ts';
 import type { DecoderLayout } from './decoder-layout.ts';
 import { computeMemStats, type Derived } from './fields.ts';
 import { simulateFlush, type FlushEffect } from './flush.ts';
 import type { HeadroomRule } from './heap-goal.ts';
+import { runtimeStatsOf } from './runtime-stats.ts';
 import type { Snapshot } from './snapshot.ts';
 
 export interface DecodedSample {
@@ -20,6 +22,8 @@ export interface DecodedSample {
   callerPs?: number[] | undefined;
   /** Fields on which the Ps disagree that the caller P settled (they would be estimated otherwise). */
   decidedByCallerP: MemStatsU64Field[];
+  /** the Go collector's other values at the same instant (goroutines, threads, GOGC, …) */
+  runtime: RuntimeStats;
 }
 
 /** The variant most Ps agree on (all fields). */
@@ -83,6 +87,7 @@ export function decodeSnapshot(snap: Snapshot, L: DecoderLayout, arch: ArchConst
     torn,
     callerPs: callers.length > 0 ? callers : undefined,
     decidedByCallerP,
+    runtime: runtimeStatsOf(snap),
     flush: {
       spansFreed: fx.spansFreed,
       stackBytesFreed: fx.stackBytesFreed,

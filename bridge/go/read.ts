@@ -116,7 +116,8 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
 
   // Round 1: the globals.
   const mheapBase = addrOf(G.mheap, bias);
-  const [ms, gcb, mh, allpHdr, gmp, phase, sema, pool] = await Promise.all([
+  const K = L.counts;
+  const [ms, gcb, mh, allpHdr, gmp, phase, sema, pool, glen, sched] = await Promise.all([
     mem.read(addrOf(G.memstats, bias), L.mstats.readSize),
     mem.read(addrOf(G.gcController, bias), L.gc.size),
     readFields(mem, mheapBase, { sweepgen: L.mheap.sweepgen, spanalloc: L.mheap.spanallocInuse, cachealloc: L.mheap.cacheallocInuse, lock: L.mheap.lockKey, arenas: L.mheap.arenas }),
@@ -125,6 +126,8 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     mem.read(addrOf(G.gcphase, bias), G.gcphase.size),
     G.metricsSema ? mem.read(addrOf(G.metricsSema, bias), G.metricsSema.size) : Promise.resolve(undefined),
     G.spanSetBlockPool ? mem.read(addrOf(G.spanSetBlockPool, bias), 8) : Promise.resolve(undefined),
+    K ? mem.read(addrOf(K.allglen, bias), 8) : Promise.resolve(undefined),
+    K ? readFields<string>(mem, addrOf(K.sched, bias), { ngsys: K.ngsys, mnext: K.mnext, nmfreed: K.nmfreed, ...Object.fromEntries(K.schedGFree.map((x, i) => [`gFree${i}`, x])) }) : Promise.resolve(undefined),
   ]);
   const M = L.mstats;
   const gc = L.gc;
@@ -153,6 +156,17 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     gomaxprocs: gmp.readInt32LE(0),
     gcphase: phase.readUInt32LE(0),
     metricsSema: sema?.readUInt32LE(0),
+    counts:
+      K && glen && sched
+        ? {
+            allglen: glen.readBigUInt64LE(0),
+            // int32 counters: summed as signed, like gcount() does
+            schedGFree: K.schedGFree.reduce((sum, _, i) => sum + Number(BigInt.asIntN(32, sched[`gFree${i}`]!)), 0),
+            ngsys: Number(BigInt.asIntN(32, sched.ngsys!)),
+            mnext: sched.mnext!,
+            nmfreed: sched.nmfreed!,
+          }
+        : undefined,
   };
 
   // Round 2: allp[0 .. gomaxprocs).
@@ -168,9 +182,11 @@ export async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
     Array.from({ length: nP }, async (_, i) => {
       const addr = ptr(pptrs, i * 8);
       const fields: Record<string, F> = { mcache: P.mcache, status: P.status, statsSeq: P.statsSeq, len: P.mspancacheLen, base: P.pallocBase, off: P.pallocOff };
+      if (K) fields.gFree = K.pGFree;
       // p.m only when the caller P is wanted (it sits near the start: same read).
       const v: Record<string, bigint> = await readFields(mem, addr, callers ? { ...fields, m: callers.pM } : fields);
-      return { index: i, addr, status: Number(v.status), statsSeq: Number(v.statsSeq), mspancacheLen: Number(v.len), pallocBase: v.base!, pallocOff: v.off!, m: v.m, mcacheAddr: v.mcache! } as PState & { mcacheAddr: bigint };
+      const gFree = v.gFree === undefined ? undefined : Number(BigInt.asIntN(32, v.gFree));
+      return { index: i, addr, status: Number(v.status), statsSeq: Number(v.statsSeq), mspancacheLen: Number(v.len), pallocBase: v.base!, pallocOff: v.off!, gFree, m: v.m, mcacheAddr: v.mcache! } as PState & { mcacheAddr: bigint };
     }),
   );
 

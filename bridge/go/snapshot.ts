@@ -25,6 +25,8 @@ export interface PState {
   mspancacheLen: number;
   pallocBase: bigint;
   pallocOff: bigint;
+  /** free gs cached on this P (p.gFree's count), when the layout knows where it is */
+  gFree?: number | undefined;
   /** p.m (the M holding it; 0 when idle), read only when the caller P is wanted */
   m?: bigint | undefined;
   mcache?: {
@@ -66,6 +68,8 @@ export interface Snapshot {
   mheap: { sweepgen: number; spanallocInuse: bigint; cacheallocInuse: bigint; lockKey: bigint };
   gomaxprocs: number;
   gcphase: number;
+  /** gcount()/mcount() inputs (layout.counts); undefined when the layout has none */
+  counts?: { allglen: bigint; schedGFree: number; ngsys: number; mnext: bigint; nmfreed: bigint } | undefined;
   /** undefined when runtime/metrics is not linked */
   metricsSema: number | undefined;
   ps: PState[];

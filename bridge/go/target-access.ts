@@ -2,6 +2,7 @@
 // another host (gdbserver through an SSH tunnel) and a core file. The reader (target.ts)
 // does layouts, sampling and the detach order the same way for all of them.
 import type { Logger } from '../log.ts';
+import type { ProcessStats } from '../../protocol/process-stats.ts';
 import type { MiClient } from '../mi/client.ts';
 import type { Preflight } from './preflight.ts';
 
@@ -36,6 +37,11 @@ export interface TargetAccess {
    * Absent where that cannot be seen from here.
    */
   childExeced?(pid: number): boolean;
+  /**
+   * The process collector's facts (/proc), read at most every so often and cached: the
+   * latest known, or undefined when they cannot be read. Absent for a core.
+   */
+  processStats?(): Promise<ProcessStats | undefined>;
   /** After gdb is gone: make sure the process is not left stopped (State T, no tracer). */
   ensureRunning(log: Logger, settleMs: number): Promise<void>;
   /** Tears down what attach set up beside gdb (tunnels, remote helpers). */

@@ -4,6 +4,7 @@
 // the kinds of target lives in a TargetAccess.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
+import type { ProcessStats } from '../../protocol/process-stats.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
 import { environmentCd } from '../mi/commands/environment.ts';
@@ -56,6 +57,8 @@ export interface SampleMeta {
 export interface Sample extends DecodedSample {
   meta: SampleMeta;
   time: Date;
+  /** the process as /proc shows it (at most a second or so old); absent for a core */
+  process?: ProcessStats | undefined;
 }
 
 export interface TargetInfo {
@@ -410,6 +413,8 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       const d = decodeSnapshot(await read(true), this.layout, this.arch, this.rule);
       return { ...d, time: new Date(), meta: { mode: 'consistent', attempts: 1, torn: d.torn, readNs: process.hrtime.bigint() - start, pauseNs: 0n, reads: mem.reads, bytes: mem.bytes, misses } };
     }
+    // Cached by the access (read at most every second or so): runs beside the memory reads.
+    const processStats = this.access.processStats?.().catch(() => undefined);
     while (attempts < MAX_ATTEMPTS) {
       attempts++;
       try {
@@ -464,6 +469,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       ...last!,
       time: new Date(),
       meta: { mode, attempts, torn: last!.torn, readNs: process.hrtime.bigint() - start, pauseNs, reads: mem.reads, bytes: mem.bytes, misses },
+      process: await processStats,
     };
   }
 

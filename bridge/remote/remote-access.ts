@@ -16,7 +16,10 @@ import { SshError, SshErrorCode } from './errors.ts';
 import { PortTakenError, RemoteGdbserver } from './gdbserver.ts';
 import { attachThroughGdbserver } from './remote-attach.ts';
 import { remotePreflight } from './remote-preflight.ts';
+import { readRemoteProcFiles } from './remote-proc.ts';
 import { int, resumeFunction, shCommand } from './remote-sh.ts';
+import { ProcessStatsCache } from '../targets/process-stats.ts';
+import type { ProcessStats } from '../../protocol/process-stats.ts';
 import { parseDestination, runSsh, type SshOptions } from './ssh.ts';
 import { SshTunnel } from './tunnel.ts';
 
@@ -201,6 +204,13 @@ export class RemoteAccess implements TargetAccess {
    * never "exited") and, after the link dropped, even when the process is there, so the
    * reader reports the dropped link rather than the gdb we closed because of it.
    */
+  /** /proc over ssh: one round trip every 5 s at most, off the sample's path once warm. */
+  private readonly procStats = new ProcessStatsCache(() => readRemoteProcFiles({ ...this.ssh, connectTimeoutS: CHECK_CONNECT_TIMEOUT_S }, this.opts.pid), 5000, false);
+
+  processStats(): Promise<ProcessStats | undefined> {
+    return this.procStats.get();
+  }
+
   async alive(): Promise<boolean> {
     // No point asking a host that stopped answering a moment ago: unknown, not exited.
     if (this.linkLost && this.networkDown) throw this.linkLost;

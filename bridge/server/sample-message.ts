@@ -3,6 +3,7 @@
 // not 1,000 zod encodes of 600 uint64s.
 import { z } from 'zod';
 import { MemStatsSchema } from '../../protocol/memstats.ts';
+import { ProcessStatsSchema, RuntimeStatsSchema } from '../../protocol/process-stats.ts';
 import type { Rates, SampleMeta } from '../../protocol/server-messages.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 import type { Sample } from '../go/target.ts';
@@ -63,6 +64,8 @@ export function sampleFrame(subscription: string, seq: number, info: TargetInfo,
     `{"type":"sample","subscription":${JSON.stringify(subscription)},"seq":${seq},"time":${JSON.stringify(s.time.toISOString())},` +
     `"target":${JSON.stringify(info)},"memstats":${encodedMemStats(s)},` +
     (wireRates ? `"rates":${JSON.stringify(wireRates)},` : '') +
+    `"runtime":${JSON.stringify(z.encode(RuntimeStatsSchema, s.runtime))},` +
+    (s.process ? `"process":${JSON.stringify(z.encode(ProcessStatsSchema, s.process))},` : '') +
     `"meta":${JSON.stringify(wireMeta)}}`
   );
 }

@@ -8,13 +8,15 @@
 // work unchanged; every series carries `pid` and `exe` labels naming the target. Like the
 // current client_golang (Go ≥ 1.17 build) there is no go_memstats_lookups_total (removed in
 // v1.20: always 0) and no go_memstats_gc_cpu_fraction (only in its Go 1.16 build). The
-// collector's non-MemStats series (go_goroutines, go_threads, go_gc_gogc_percent,
-// go_gc_gomemlimit_bytes, go_sched_gomaxprocs_threads) are not in a reading and are omitted.
+// collector's other series (go_goroutines, go_threads, go_gc_gogc_percent,
+// go_gc_gomemlimit_bytes, go_sched_gomaxprocs_threads) come from the reading's runtime
+// counters, and the process collector's (process_*) from its /proc facts, when it has them.
 //
 // Numbers are written exactly: uint64 values as the bigint's decimal digits (NextGC is ≈ 2^63
 // with GOGC=off), nanosecond values as exact decimal seconds (`1795679846.145262866`).
 // Prometheus itself parses them into float64; the text loses nothing before that.
 import { MEMSTATS_U64_FIELDS, PAUSE_RING, type MemStats, type MemStatsU64Field } from '../../protocol/memstats.ts';
+import type { ProcessStats, RuntimeStats } from '../../protocol/process-stats.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 import type { Reading } from './reading.ts';
 
@@ -85,6 +87,40 @@ export const GO_BASE_METRICS = {
   gcDuration: { name: 'go_gc_duration_seconds', type: 'summary', help: 'A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.' },
   lastGc: { name: 'go_memstats_last_gc_time_seconds', type: 'gauge', help: 'Number of seconds since 1970 of last garbage collection.' },
   info: { name: 'go_info', type: 'gauge', help: 'Information about the Go environment.' },
+  goroutines: { name: 'go_goroutines', type: 'gauge', help: 'Number of goroutines that currently exist.' },
+  threads: { name: 'go_threads', type: 'gauge', help: 'Number of OS threads created.' },
+} as const satisfies Record<string, MetricDef>;
+
+/** client_golang's runtime/metrics series in its default Go collector (HELP as Go 1.26 describes them). */
+export const GO_RUNTIME_METRICS = {
+  gogc: {
+    name: 'go_gc_gogc_percent',
+    type: 'gauge',
+    help: 'Heap size target percentage configured by the user, otherwise 100. This value is set by the GOGC environment variable, and the runtime/debug.SetGCPercent function. Sourced from /gc/gogc:percent.',
+  },
+  gomemlimit: {
+    name: 'go_gc_gomemlimit_bytes',
+    type: 'gauge',
+    help: 'Go runtime memory limit configured by the user, otherwise math.MaxInt64. This value is set by the GOMEMLIMIT environment variable, and the runtime/debug.SetMemoryLimit function. Sourced from /gc/gomemlimit:bytes.',
+  },
+  gomaxprocs: {
+    name: 'go_sched_gomaxprocs_threads',
+    type: 'gauge',
+    help: 'The current runtime.GOMAXPROCS setting, or the number of operating system threads that can execute user-level Go code simultaneously. Sourced from /sched/gomaxprocs:threads.',
+  },
+} as const satisfies Record<string, MetricDef>;
+
+/** client_golang's process collector (procfs), in its order. */
+export const PROCESS_METRICS = {
+  cpu: { name: 'process_cpu_seconds_total', type: 'counter', help: 'Total user and system CPU time spent in seconds.' },
+  openFds: { name: 'process_open_fds', type: 'gauge', help: 'Number of open file descriptors.' },
+  maxFds: { name: 'process_max_fds', type: 'gauge', help: 'Maximum number of open file descriptors.' },
+  virtual: { name: 'process_virtual_memory_bytes', type: 'gauge', help: 'Virtual memory size in bytes.' },
+  virtualMax: { name: 'process_virtual_memory_max_bytes', type: 'gauge', help: 'Maximum amount of virtual memory available in bytes.' },
+  resident: { name: 'process_resident_memory_bytes', type: 'gauge', help: 'Resident memory size in bytes.' },
+  startTime: { name: 'process_start_time_seconds', type: 'gauge', help: 'Start time of the process since unix epoch in seconds.' },
+  networkReceive: { name: 'process_network_receive_bytes_total', type: 'counter', help: 'Number of bytes received by the process over the network.' },
+  networkTransmit: { name: 'process_network_transmit_bytes_total', type: 'counter', help: 'Number of bytes sent by the process over the network.' },
 } as const satisfies Record<string, MetricDef>;
 
 /** Per-target facts about the reading itself (named for the bridge, which served them first). */
@@ -189,6 +225,9 @@ export function addTargetMetrics(x: Exposition, { target, sample }: MetricsTarge
   x.add(GO_BASE_METRICS.lastGc, id, nsToSeconds(m.LastGC));
   for (const def of GO_MEMSTATS_METRICS) x.add(def, id, m[def.field].toString());
 
+  addRuntimeMetrics(x, id, sample.runtime);
+  addProcessMetrics(x, id, sample.process);
+
   x.add(SAMPLE_METRICS.readSeconds, id, nsToSeconds(sample.meta.readNs));
   x.add(SAMPLE_METRICS.pauseSeconds, id, nsToSeconds(sample.meta.pauseNs));
   x.add(SAMPLE_METRICS.timestamp, id, nsToSeconds(BigInt(sample.time.getTime()) * 1_000_000n));
@@ -199,6 +238,29 @@ export function addTargetMetrics(x: Exposition, { target, sample }: MetricsTarge
     x.add(SAMPLE_METRICS.estimated, [...id, ['field', field]], '1');
     x.add(SAMPLE_METRICS.estimatedBound, [...id, ['field', field]], e.bound.toString());
   }
+}
+
+function addRuntimeMetrics(x: Exposition, id: Labels, r: RuntimeStats | undefined): void {
+  if (!r) return;
+  if (r.goroutines !== undefined) x.add(GO_BASE_METRICS.goroutines, id, String(r.goroutines));
+  if (r.threads !== undefined) x.add(GO_BASE_METRICS.threads, id, String(r.threads));
+  // runtime/metrics reports uint64(gcPercent): GOGC=off (-1) reads as 2^64-1, as client_golang shows it.
+  x.add(GO_RUNTIME_METRICS.gogc, id, BigInt.asUintN(64, BigInt(r.gcPercent)).toString());
+  x.add(GO_RUNTIME_METRICS.gomemlimit, id, r.memoryLimit.toString());
+  x.add(GO_RUNTIME_METRICS.gomaxprocs, id, String(r.gomaxprocs));
+}
+
+function addProcessMetrics(x: Exposition, id: Labels, p: ProcessStats | undefined): void {
+  if (!p) return;
+  x.add(PROCESS_METRICS.cpu, id, String(p.cpuSeconds));
+  x.add(PROCESS_METRICS.openFds, id, String(p.openFds));
+  x.add(PROCESS_METRICS.maxFds, id, p.maxFds.toString());
+  x.add(PROCESS_METRICS.virtual, id, p.virtualBytes.toString());
+  x.add(PROCESS_METRICS.virtualMax, id, p.virtualMaxBytes.toString());
+  x.add(PROCESS_METRICS.resident, id, p.residentBytes.toString());
+  x.add(PROCESS_METRICS.startTime, id, String(p.startTimeSeconds));
+  if (p.networkReceiveBytes !== undefined) x.add(PROCESS_METRICS.networkReceive, id, p.networkReceiveBytes.toString());
+  if (p.networkTransmitBytes !== undefined) x.add(PROCESS_METRICS.networkTransmit, id, p.networkTransmitBytes.toString());
 }
 
 /** The targets' metrics as one exposition; series of a family follow the order of `targets`. */

@@ -4,6 +4,7 @@
 import { MEMSTATS_U64_FIELDS, type MemStats, type MemStatsU64Field } from '../../protocol/memstats.ts';
 import type { SampleMode } from '../../protocol/client-messages.ts';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
+import type { ProcessStats, RuntimeStats } from '../../protocol/process-stats.ts';
 
 export interface EstimatedField {
   /** the exact value is within ± this many bytes */
@@ -27,6 +28,10 @@ export interface Reading {
     /** samples the bridge skipped for this subscriber (slow connection) */
     dropped?: number;
   };
+  /** the runtime's counters beside MemStats; absent from an older bridge */
+  runtime?: RuntimeStats | undefined;
+  /** the process as /proc shows it; absent for a core or from an older bridge */
+  process?: ProcessStats | undefined;
 }
 
 const U64_FIELDS: ReadonlySet<string> = new Set(MEMSTATS_U64_FIELDS);
@@ -39,5 +44,5 @@ export function readingFromMessage(m: SampleMessage): Reading {
     if (q.kind === 'estimated' && U64_FIELDS.has(field)) estimated[field as MemStatsU64Field] = { bound: q.bound, reason: q.reason };
   }
   const { mode, torn, attempts, readNs, pauseNs, reads, dropped } = m.meta;
-  return { time: new Date(m.time), memstats: m.memstats, estimated, meta: { mode, torn, attempts, readNs, pauseNs, reads, dropped } };
+  return { time: new Date(m.time), memstats: m.memstats, estimated, meta: { mode, torn, attempts, readNs, pauseNs, reads, dropped }, runtime: m.runtime, process: m.process };
 }

@@ -6,7 +6,7 @@
 // error as one clear line. After every test no ssh client, sshd session or gdbserver of
 // ours remains.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -116,6 +116,20 @@ t.test('separate host (network namespace), local exe: exact MemStats through the
   t.ok(tracedThrough(host, go.pid), 'traced by the gdbserver under the remote sshd');
   t.ok((await waitQuiet(r)).quiet, 'quiet');
   checkExact(t, await differentialRound(r, go, ['live', 'consistent']), 'local exe');
+  // The Go collector's counters come with the memory; /proc over ssh arrives a moment later
+  // (read off the sample's path, once every few seconds).
+  const counters = await r.sample('consistent');
+  const reference = await go.command('runtime');
+  t.strictSame([counters.runtime.goroutines, counters.runtime.threads, counters.runtime.gomaxprocs], [reference.goroutines, reference.threads, reference.gomaxprocs], 'goroutines, threads, GOMAXPROCS as the target has them');
+  let process = counters.process;
+  for (let i = 0; i < 50 && !process; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    process = (await r.sample('live')).process;
+  }
+  const stat = readFileSync(`/proc/${go.pid}/stat`, 'utf8');
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+  t.equal(process?.startTimeSeconds, btime + Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / 100, 'process start time read over ssh');
+  t.equal(process?.openFds, readdirSync(`/proc/${go.pid}/fd`).length, 'open fds read over ssh');
   await r.close();
   await leftAlone(t, go.pid, 'after close');
   await nothingLeft(t, host, 'after close');

@@ -141,8 +141,8 @@ export class GoTarget {
   }
 
   /** Sends a control command and waits for its reply event. */
-  async command(cmd: 'pause' | 'resume' | 'memstats' | 'memstats-p' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash' | 'spawn' | 'exec', timeoutMs = 10_000): Promise<TargetEvent> {
-    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', 'memstats-p': 'memstats', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash', spawn: 'spawned', exec: 'exec' }[cmd];
+  async command(cmd: 'pause' | 'resume' | 'memstats' | 'memstats-p' | 'runtime' | 'gc' | 'pprof' | 'stacks' | 'burst' | 'gap' | 'freeos' | 'exit' | 'crash' | 'spawn' | 'exec', timeoutMs = 10_000): Promise<TargetEvent> {
+    const expect = { pause: 'paused', resume: 'resumed', memstats: 'memstats', 'memstats-p': 'memstats', runtime: 'runtime', gc: 'gc', pprof: 'pprof', stacks: 'stacks', burst: 'burst', gap: 'gap', freeos: 'freeos', exit: 'exit', crash: 'crash', spawn: 'spawned', exec: 'exec' }[cmd];
     const p = this.next((e) => e.event === expect || e.event === 'error', timeoutMs);
     this.proc.stdin.write(cmd + '\n');
     return p;

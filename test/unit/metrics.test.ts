@@ -16,16 +16,23 @@ import {
 } from '../../bridge/server/metrics.ts';
 import { BY_SIZE_ENTRIES, MEMSTATS_FIELDS, MEMSTATS_U64_FIELDS, PAUSE_RING, type MemStats } from '../../protocol/memstats.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
+import { family, parseExposition } from '../support/exposition.ts';
 
 // ------------------------------------------------------------------ helpers
 
 /**
- * HELP and TYPE lines of client_golang v1.25.0's `collectors.NewGoCollector()` (Go 1.26.8),
- * encoded with expfmt, for every metric we derive from MemStats (go_goroutines, go_threads,
- * go_gc_gogc_percent, go_gc_gomemlimit_bytes, go_sched_gomaxprocs_threads are not in a sample).
+ * HELP and TYPE lines of client_golang v1.25.0's default registry (Go and process collectors,
+ * Go 1.26.8), encoded with expfmt: test/instrumented's own /metrics, every go_ and process_
+ * family. (test/integration/metrics-client-golang.test.ts checks them against that program live.)
  */
 const CLIENT_GOLANG_HELP_TYPE = `# HELP go_gc_duration_seconds A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.
 # TYPE go_gc_duration_seconds summary
+# HELP go_gc_gogc_percent Heap size target percentage configured by the user, otherwise 100. This value is set by the GOGC environment variable, and the runtime/debug.SetGCPercent function. Sourced from /gc/gogc:percent.
+# TYPE go_gc_gogc_percent gauge
+# HELP go_gc_gomemlimit_bytes Go runtime memory limit configured by the user, otherwise math.MaxInt64. This value is set by the GOMEMLIMIT environment variable, and the runtime/debug.SetMemoryLimit function. Sourced from /gc/gomemlimit:bytes.
+# TYPE go_gc_gomemlimit_bytes gauge
+# HELP go_goroutines Number of goroutines that currently exist.
+# TYPE go_goroutines gauge
 # HELP go_info Information about the Go environment.
 # TYPE go_info gauge
 # HELP go_memstats_alloc_bytes Number of bytes allocated in heap and currently in use. Equals to /memory/classes/heap/objects:bytes.
@@ -71,7 +78,29 @@ const CLIENT_GOLANG_HELP_TYPE = `# HELP go_gc_duration_seconds A summary of the 
 # HELP go_memstats_stack_sys_bytes Number of bytes obtained from system for stack allocator. Equals to /memory/classes/heap/stacks:bytes + /memory/classes/os-stacks:bytes.
 # TYPE go_memstats_stack_sys_bytes gauge
 # HELP go_memstats_sys_bytes Number of bytes obtained from system. Equals to /memory/classes/total:byte.
-# TYPE go_memstats_sys_bytes gauge`;
+# TYPE go_memstats_sys_bytes gauge
+# HELP go_sched_gomaxprocs_threads The current runtime.GOMAXPROCS setting, or the number of operating system threads that can execute user-level Go code simultaneously. Sourced from /sched/gomaxprocs:threads.
+# TYPE go_sched_gomaxprocs_threads gauge
+# HELP go_threads Number of OS threads created.
+# TYPE go_threads gauge
+# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+# TYPE process_cpu_seconds_total counter
+# HELP process_max_fds Maximum number of open file descriptors.
+# TYPE process_max_fds gauge
+# HELP process_network_receive_bytes_total Number of bytes received by the process over the network.
+# TYPE process_network_receive_bytes_total counter
+# HELP process_network_transmit_bytes_total Number of bytes sent by the process over the network.
+# TYPE process_network_transmit_bytes_total counter
+# HELP process_open_fds Number of open file descriptors.
+# TYPE process_open_fds gauge
+# HELP process_resident_memory_bytes Resident memory size in bytes.
+# TYPE process_resident_memory_bytes gauge
+# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.
+# TYPE process_start_time_seconds gauge
+# HELP process_virtual_memory_bytes Virtual memory size in bytes.
+# TYPE process_virtual_memory_bytes gauge
+# HELP process_virtual_memory_max_bytes Maximum amount of virtual memory available in bytes.
+# TYPE process_virtual_memory_max_bytes gauge`;
 
 /**
  * Go's json.Marshal(runtime.MemStats) text → MemStats, bigint-exact: the text has no strings
@@ -111,6 +140,12 @@ function sampleOf(memstats: MemStats, over: Partial<Sample> = {}): Sample {
     flush: { spansFreed: 0, stackBytesFreed: 0n, totalAllocAdd: 0n, tinyAllocs: 0n, cachedSpans: 0 },
     time: new Date(Date.UTC(2026, 5, 1, 12, 0, 0, 123)),
     meta: { mode: 'live', attempts: 1, torn: [], readNs: 2_345_678n, pauseNs: 0n, reads: 12, bytes: 4096 },
+    runtime: { goroutines: 17, threads: 9, gomaxprocs: 4, gcPercent: -1, memoryLimit: (1n << 63n) - 1n },
+    process: {
+      cpuSeconds: 12.34, residentBytes: 52_428_800n, virtualBytes: 1_601_683_456n, virtualMaxBytes: (1n << 64n) - 1n,
+      openFds: 11, maxFds: 20_000n, startTimeSeconds: 1796450046.43, networkReceiveBytes: 7_242_526_799n, networkTransmitBytes: 4_994_878_721n,
+      time: '2026-06-01T12:00:00.000Z',
+    },
     ...over,
   } as Sample;
 }
@@ -118,66 +153,13 @@ function sampleOf(memstats: MemStats, over: Partial<Sample> = {}): Sample {
 const TARGET: TargetInfo = { pid: 4242, exe: '/opt/app/server', goVersion: 'go1.26.8', buildId: 'abc/def' };
 const ID = 'pid="4242",exe="/opt/app/server"';
 
-interface Series {
-  name: string;
-  labels: Record<string, string>;
-  /** the label text as written, without braces */
-  labelText: string;
-  value: string;
-}
-interface Family {
-  help: string;
-  type: string;
-  series: Series[];
-}
-
-/**
- * A strict reader of what renderMetrics writes: each family is `# HELP`, `# TYPE`, then its
- * series (summary series may carry _sum/_count); label values unescaped.
- */
-function parseExposition(text: string): Map<string, Family> {
-  const fams = new Map<string, Family>();
-  if (!text.endsWith('\n')) throw new Error('no final newline');
-  let cur: { name: string; fam: Family } | undefined;
-  const lines = text.slice(0, -1).split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    const help = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(l);
-    if (help) {
-      const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (gauge|counter|summary|histogram|untyped)$/.exec(lines[++i] ?? '');
-      if (!type || type[1] !== help[1]) throw new Error(`line ${i}: HELP not followed by its TYPE`);
-      if (fams.has(help[1]!)) throw new Error(`second HELP for ${help[1]}`);
-      cur = { name: help[1]!, fam: { help: help[2]!, type: type[2]!, series: [] } };
-      fams.set(cur.name, cur.fam);
-      continue;
-    }
-    const s = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (\S+)$/.exec(l);
-    if (!s || !cur) throw new Error(`line ${i}: not a sample line: ${JSON.stringify(l)}`);
-    const name = s[1]!;
-    const ok = name === cur.name || (cur.fam.type === 'summary' && (name === cur.name + '_sum' || name === cur.name + '_count'));
-    if (!ok) throw new Error(`line ${i}: ${name} outside its family (in ${cur.name})`);
-    const labels: Record<string, string> = {};
-    for (const m of (s[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/g)) {
-      labels[m[1]!] = m[2]!.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    cur.fam.series.push({ name, labels, labelText: s[2] ?? '', value: s[3]! });
-  }
-  return fams;
-}
-
-function family(fams: Map<string, Family>, name: string): Family {
-  const f = fams.get(name);
-  if (!f) throw new Error(`no family ${name}`);
-  return f;
-}
-
 // ------------------------------------------------------------------ tests
 
 t.equal(METRICS_CONTENT_TYPE, 'text/plain; version=0.0.4; charset=utf-8');
 
 t.test('names, types and HELP texts are client_golang\'s, one block per name, sorted', async (t) => {
   const text = renderMetrics([{ target: TARGET, sample: sampleOf(recorded()) }]);
-  const goHelpType = text.split('\n').filter((l) => /^# (HELP|TYPE) go_/.test(l));
+  const goHelpType = text.split('\n').filter((l) => /^# (HELP|TYPE) (go|process)_/.test(l));
   t.strictSame(goHelpType, CLIENT_GOLANG_HELP_TYPE.split('\n'), 'HELP/TYPE lines equal client_golang v1.25.0 output, in its order');
   const names = text.split('\n').filter((l) => l.startsWith('# HELP ')).map((l) => l.split(' ')[2]!);
   t.strictSame(names, [...names].sort(), 'families sorted by name (client_golang registry order)');
@@ -363,4 +345,34 @@ t.test('per-target health: up, errors by code, unexpected stops; also for a targ
   t.strictSame(family(fams, 'mstat_bridge_target_unexpected_stops_total').series.map((s) => [s.labels.pid, s.value]), [['4242', '0'], ['77', '2'], ['', '0']]);
   t.equal(family(fams, 'mstat_bridge_target_errors_total').type, 'counter');
   t.equal(family(fams, 'mstat_bridge_target_up').help, BRIDGE_METRICS.up.help);
+});
+
+t.test('Go collector and process collector series: exact values, as client_golang writes them after float parsing', async (t) => {
+  const fams = parseExposition(renderMetrics([{ target: TARGET, sample: sampleOf(recorded()) }]));
+  const value = (name: string): string => {
+    const f = family(fams, name);
+    t.equal(f.series[0]!.labelText, ID, `${name}: pid and exe labels`);
+    return f.series[0]!.value;
+  };
+  t.equal(value('go_goroutines'), '17');
+  t.equal(value('go_threads'), '9');
+  t.equal(value('go_sched_gomaxprocs_threads'), '4');
+  // runtime/metrics gives uint64(gcPercent): GOGC=off is 2^64-1 in client_golang's output too.
+  t.equal(value('go_gc_gogc_percent'), '18446744073709551615', 'GOGC=off as uint64(-1)');
+  t.equal(value('go_gc_gomemlimit_bytes'), '9223372036854775807', 'no limit: math.MaxInt64, every digit');
+  t.equal(value('process_cpu_seconds_total'), '12.34');
+  t.equal(value('process_resident_memory_bytes'), '52428800');
+  t.equal(value('process_virtual_memory_bytes'), '1601683456');
+  t.equal(value('process_virtual_memory_max_bytes'), '18446744073709551615', 'unlimited RLIMIT_AS as procfs reads it');
+  t.equal(value('process_open_fds'), '11');
+  t.equal(value('process_max_fds'), '20000');
+  t.equal(value('process_start_time_seconds'), '1796450046.43');
+  t.equal(value('process_network_receive_bytes_total'), '7242526799');
+  t.equal(value('process_network_transmit_bytes_total'), '4994878721');
+});
+
+t.test('a reading without runtime counters or /proc facts (a core, an older bridge) leaves those families out', async (t) => {
+  const text = renderMetrics([{ target: TARGET, sample: sampleOf(recorded(), { runtime: undefined, process: undefined } as unknown as Partial<Sample>) }]);
+  t.notMatch(text, /go_goroutines|go_threads|go_gc_gogc_percent|process_/, 'no go_goroutines, go_threads, go_gc_* settings or process_* series');
+  t.match(text, /go_memstats_alloc_bytes\{/, 'MemStats series still there');
 });

@@ -22,6 +22,8 @@
 //	memstats -> {"event":"memstats","memstats":<json.Marshal(runtime.MemStats)>}
 //	memstats-p -> {"event":"memstats","pBefore":N,"pAfter":N,"memstats":...}: the same, with the
 //	            id of the P it ran on read right before and after (see spin.go, -spin-control)
+//	runtime  -> {"event":"runtime","goroutines":N,"threads":N,"gomaxprocs":N,"gcPercent":N,"memoryLimit":N}
+//	            NumGoroutine, ThreadCreateProfile's count, GOMAXPROCS, GOGC, GOMEMLIMIT (runtime.go)
 //	gc       -> {"event":"gc"}        after runtime.GC() returned
 //	pprof    -> {"event":"pprof","text":"..."}  pprof.Lookup("heap").WriteTo(w, 1)
 //	freeos   -> {"event":"freeos"}   after debug.FreeOSMemory(): the background scavenger then
@@ -515,6 +517,8 @@ func control(g *gate, done chan<- string, in io.Reader) {
 			continue
 		case string(cmd) == "memstats":
 			reply(memstatsLine())
+		case string(cmd) == "runtime":
+			replyEmit(runtimeStats())
 		case string(cmd) == "memstats-p":
 			reply(memstatsOnP())
 		case string(cmd) == "pause":
