@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { createHttpServer } from './server/http.ts';
 import { defaultTokenFile, loadOrCreateToken } from './token-file.ts';
 import { TargetManager } from './targets/manager.ts';
+import { ScrapeProgram } from './targets/scrape-program.ts';
 import { ScrapeTarget } from './targets/scrape.ts';
 
 export interface Bridge {
@@ -44,8 +45,11 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
   log.info({ host: a.address, port: a.port, auth: token === undefined ? 'none' : 'token', ...(tokenFile === undefined ? {} : { tokenFile }), dashboard: dashboardUrl }, 'bridge listening');
 
   // Targets kept attached for /metrics without a WebSocket client.
-  const scraped = cfg.scrapeAttach.map(
-    (t) => new ScrapeTarget(manager, t.exe === undefined ? { pid: t.pid } : { pid: t.pid, exe: t.exe }, cfg.scrapeIntervalMs, log.child({ component: 'scrape' })),
+  const scrapeLog = log.child({ component: 'scrape' });
+  const scraped = cfg.scrapeAttach.map((t) =>
+    'program' in t
+      ? new ScrapeProgram(manager, t.program, cfg.scrapeIntervalMs, scrapeLog)
+      : new ScrapeTarget(manager, t.exe === undefined ? { pid: t.pid } : { pid: t.pid, exe: t.exe }, cfg.scrapeIntervalMs, scrapeLog),
   );
   for (const s of scraped) s.start();
 

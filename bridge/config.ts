@@ -1,7 +1,7 @@
 // Bridge configuration from flags and environment (flag > env > default), validated once
 // into a frozen Config. Every option has both; OPTIONS is the one list --help is made from.
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log-levels.ts';
@@ -22,7 +22,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'token', env: 'MSTAT_TOKEN', arg: 'TOKEN', help: 'required from clients (Authorization: Bearer, or ?token= for browsers) and on /metrics; at least 8 characters. Default: the token file' },
   { flag: 'token-file', env: 'MSTAT_TOKEN_FILE', arg: 'FILE', help: 'where the token is kept, made at first start (mode 0600; default $XDG_CONFIG_HOME/mstat-bridge/token or ~/.config/mstat-bridge/token); mstat --bridge reads it too' },
   { flag: 'no-auth', env: 'MSTAT_NO_AUTH', help: 'no token at all: every local user may read what this bridge can (loopback only; env: 1/true/yes)' },
-  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PID[=EXE],…', help: 'comma-separated PIDs kept attached for /metrics scraping; PID=EXE gives an unstripped copy of a stripped target\'s executable (same Go build ID); a target that cannot be read is retried and shown as down' },
+  { flag: 'scrape-attach', env: 'MSTAT_SCRAPE_ATTACH', arg: 'PID[=EXE]|/PATH,…', help: 'comma-separated targets kept attached for /metrics scraping: a PID (PID=EXE gives an unstripped copy of a stripped target\'s executable, same Go build ID; one that cannot be read is retried and shown as down), or the absolute path of a program\'s executable: every process running it, found again after it restarts' },
   { flag: 'scrape-interval', env: 'MSTAT_SCRAPE_INTERVAL', arg: 'MS', help: 'sampling interval of scrape-attached targets (default 5000)' },
   { flag: 'allow-pids', env: 'MSTAT_ALLOW_PIDS', arg: 'PIDS', help: 'only these local PIDs may be read (comma-separated)' },
   { flag: 'allow-exes', env: 'MSTAT_ALLOW_EXES', arg: 'PATHS', help: 'only local processes running one of these executables may be read (comma-separated; symlinks resolved)' },
@@ -87,7 +87,9 @@ export const ConfigSchema = z
     noAuth: z.boolean().default(false),
     /** host names (Host header) the bridge answers for besides IPs, localhost and its listen host */
     allowHosts: z.array(z.string().min(1)).default([]),
-    scrapeAttach: z.array(z.object({ pid: z.number().int().positive(), exe: z.string().startsWith('/').optional() })).default([]),
+    scrapeAttach: z
+      .array(z.union([z.object({ pid: z.number().int().positive(), exe: z.string().startsWith('/').optional() }), z.object({ program: z.string().startsWith('/') })]))
+      .default([]),
     scrapeIntervalMs: z.number().int().min(10).max(3_600_000).default(5000),
     allowPids: z.array(z.number().int().positive()).optional(),
     /** real paths of the executables local targets may run */
@@ -150,13 +152,21 @@ function pidList(r: Raw): number[] {
   return pids;
 }
 
-/** `PID[=EXE],…`: each EXE an existing file, made absolute. */
-function scrapeList(r: Raw): Array<{ pid: number; exe?: string }> {
-  const out: Array<{ pid: number; exe?: string }> = [];
+/** `PID[=EXE]` or `/PATH`, comma-separated: each EXE an existing file, made absolute; a PATH absolute and normal. */
+function scrapeList(r: Raw): Array<{ pid: number; exe?: string } | { program: string }> {
+  const out: Array<{ pid: number; exe?: string } | { program: string }> = [];
   for (const part of r.value.split(',')) {
+    const path = part.trim();
+    if (path.startsWith('/')) {
+      // A program need not run (or exist) yet: a bridge may start before the service it watches.
+      // eslint-disable-next-line no-control-regex
+      if (normalize(path) !== path || path.endsWith('/') || /[\u0000-\u001f\u007f]/.test(path)) throw bad(r, 'an absolute program path (a file, not a directory) without . or .. parts, repeated slashes or control characters');
+      out.push({ program: path });
+      continue;
+    }
     const m = /^\s*(\d{1,10})\s*(?:=(.+))?$/.exec(part);
     const pid = m ? Number(m[1]) : 0;
-    if (!m || pid < 1 || pid > 0x3fffffff) throw bad(r, 'a comma-separated list of PID or PID=EXECUTABLE');
+    if (!m || pid < 1 || pid > 0x3fffffff) throw bad(r, 'a comma-separated list of PID, PID=EXECUTABLE or /ABSOLUTE/PATH/OF/A/PROGRAM');
     if (m[2] === undefined) {
       out.push({ pid });
       continue;

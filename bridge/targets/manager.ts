@@ -117,6 +117,13 @@ export class TargetManager {
     return this.healthOf(ref);
   }
 
+  /** No longer kept for /metrics (a --scrape-attach program's process that is gone). */
+  unpin(ref: TargetRef): void {
+    const key = targetKey(ref);
+    this.pinned.delete(key);
+    if (!this.sessions.has(key)) this.healthByKey.delete(key);
+  }
+
   /** Every target's health: the ones read now and the pinned ones. */
   health(): TargetHealth[] {
     return [...this.healthByKey.values()];

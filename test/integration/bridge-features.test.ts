@@ -96,6 +96,41 @@ t.test('/healthz and /metrics with --scrape-attach (no WebSocket client)', async
   t.match(root.headers.get('content-type'), /^text\/html/);
 });
 
+t.test('--scrape-attach /PATH: the program\'s process, found again after a restart; the old pid let go', async (t) => {
+  const { copyFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'mstat-program-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'server');
+  copyFileSync(fixture().path, path);
+  const bridge = await testBridge(t, { scrapeAttach: [{ program: path }], scrapeIntervalMs: 100 });
+  const base = `http://127.0.0.1:${bridge.address.port}`;
+  const metricsOf = async (pid: number): Promise<string> => {
+    let text = '';
+    await until(async () => {
+      text = await (await fetch(`${base}/metrics`)).text();
+      return text.includes(`go_goroutines{pid="${pid}",exe="${path}"}`);
+    }, 10_000, 100);
+    return text;
+  };
+
+  const first = await GoTarget.start({ ...fixture(), path }, ['-heartbeat', '0']);
+  t.teardown(() => first.stop());
+  t.match(await metricsOf(first.pid), `go_memstats_alloc_bytes{pid="${first.pid}",exe="${path}"}`, 'the running process is scraped, labelled with the program path');
+
+  // The service restarts: a new process of the same file.
+  await first.stop();
+  const second = await GoTarget.start({ ...fixture(), path }, ['-heartbeat', '0']);
+  t.teardown(() => second.stop());
+  const text = await metricsOf(second.pid);
+  t.match(text, `go_memstats_alloc_bytes{pid="${second.pid}",exe="${path}"}`, 'the new process is scraped under the same exe label');
+  await until(async () => !(await (await fetch(`${base}/metrics`)).text()).includes(`pid="${first.pid}"`), 5000, 100);
+  t.notMatch(await (await fetch(`${base}/metrics`)).text(), `pid="${first.pid}"`, 'nothing left of the old process: no down series for a pid that is gone');
+  const h = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean };
+  t.equal(h.ok, true, '/healthz ok: the old pid is not a problem');
+});
+
 t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing attached', async (t) => {
   const go = await startTarget(t);
   const other = await startTarget(t);
