@@ -2,9 +2,9 @@
 //  - the Go build ID (ELF note "Go\0\0", type 4), which is what `go tool buildid` prints
 //    and what tells us two files are the same build;
 //  - the .go.buildinfo blob (toolchain version + module info), present even in stripped
-//    binaries, in both the inline-string form (Go >= 1.18) and the older pointer form;
-//  - parsing of runtime.Version() strings.
-import { ElfDecoder, PT_LOAD, PT_NOTE, PF_R, PF_W, PF_X, withElf, type ElfFile } from './elf.ts';
+//    binaries, in both the inline-string form (Go >= 1.18) and the older pointer form.
+// Version strings are go-version.ts's; the ELF container is elf.ts's.
+import { parseNotes, PT_LOAD, PT_NOTE, PF_R, PF_W, PF_X, withElf, ElfDecoder, type ElfFile, type ElfNote } from './elf.ts';
 
 const GO_NOTE_NAME = Buffer.from('Go\0\0', 'latin1');
 const GO_BUILDID_NOTE_TYPE = 4;
@@ -25,39 +25,6 @@ export interface GoBuildInfo {
   modInfo?: string;
 }
 
-export interface GoVersion {
-  raw: string;
-  major: number;
-  minor: number;
-  patch: number;
-  devel: boolean;
-  /** GOEXPERIMENTs from the ` X:a,b` suffix. */
-  experiments: string[];
-}
-
-export interface ElfNote {
-  name: Buffer;
-  type: number;
-  desc: Buffer;
-}
-
-/** Splits a note area into notes; stops quietly at the first malformed entry. */
-export function parseNotes(buf: Buffer, dec: ElfDecoder, align: number): ElfNote[] {
-  const notes: ElfNote[] = [];
-  const pad = (n: number): number => (n + align - 1) & ~(align - 1);
-  let o = 0;
-  while (o + 12 <= buf.length) {
-    const namesz = dec.u32(buf, o);
-    const descsz = dec.u32(buf, o + 4);
-    const type = dec.u32(buf, o + 8);
-    const nameAt = o + 12;
-    const descAt = nameAt + pad(namesz);
-    if (descAt + descsz > buf.length) break;
-    notes.push({ name: buf.subarray(nameAt, nameAt + namesz), type, desc: buf.subarray(descAt, descAt + descsz) });
-    o = descAt + pad(descsz);
-  }
-  return notes;
-}
 
 export function goBuildIdIn(notes: ElfNote[]): string | undefined {
   for (const n of notes) {
@@ -195,43 +162,6 @@ export async function readGoBuildId(path: string): Promise<string | undefined> {
  */
 export async function readGoBuildInfo(path: string): Promise<GoBuildInfo | undefined> {
   return withElf(path, goBuildInfoOf);
-}
-
-/**
- * Parses a runtime.Version() string: `go1.23.5`, `go1.22rc1` (patch 0),
- * `go1.27.3 X:greenteagc,nojsonv2`, `devel go1.27-abcdef1234 Tue Jan 1 …`,
- * `go1.25-devel_abcdef …`. Undefined when it is not a Go version.
- */
-export function parseGoVersion(s: string): GoVersion | undefined {
-  const m = /^(devel\s+)?go(\d+)\.(\d+)(?:\.(\d+))?(\S*)/.exec(s.trim());
-  if (!m) return undefined;
-  const suffix = m[5] ?? '';
-  const x = /(?:^|\s)X:(\S+)/.exec(s);
-  return {
-    raw: s,
-    major: Number(m[2]),
-    minor: Number(m[3]),
-    patch: m[4] === undefined ? 0 : Number(m[4]),
-    devel: m[1] !== undefined || suffix.startsWith('-devel') || suffix.startsWith('+devel'),
-    experiments: x?.[1] ? x[1].split(',').filter((e) => e !== '') : [],
-  };
-}
-
-/** The oldest Go release the decoder supports (1.MIN_GO_MINOR); older ones are refused everywhere. */
-export const MIN_GO_MINOR = 19;
-
-/** Whether the decoder supports this Go release. */
-export function goVersionSupported(v: GoVersion): boolean {
-  return v.major > 1 || (v.major === 1 && v.minor >= MIN_GO_MINOR);
-}
-
-/** Why a listed process cannot be read because of its Go version; undefined when it can. */
-export function goVersionProblem(goVersion: string | undefined): string | undefined {
-  if (goVersion === undefined) return 'Go version unknown (no build info)';
-  const v = parseGoVersion(goVersion);
-  if (!v) return `Go version unknown (${goVersion})`;
-  if (!goVersionSupported(v)) return `Go ${goVersion} unsupported (needs go1.${MIN_GO_MINOR}+)`;
-  return undefined;
 }
 
 /**

@@ -2,7 +2,8 @@
 // which process it was (NT_PRPSINFO), which files were mapped (NT_FILE), and the Go build ID
 // of the executable as the core recorded it (the kernel dumps the first page of each ELF
 // mapping by default, and that page holds .note.go.buildid).
-import { goBuildIdIn, parseNotes } from './build-id.ts';
+import { goBuildIdIn } from './build-id.ts';
+import { parseNotes } from './elf.ts';
 import { ElfFile, PT_LOAD, PT_NOTE, type ElfSegment } from './elf.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 

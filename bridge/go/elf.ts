@@ -8,7 +8,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { BridgeError } from '../errors.ts';
-import { goBuildIdOf, goBuildInfoOf } from './build-id.ts';
 
 export type ElfMachineName = 'x86_64' | 'aarch64' | 'i386' | 'arm' | 'other';
 export type ElfType = 'exec' | 'dyn' | 'core' | 'other';
@@ -58,11 +57,30 @@ export interface ElfInfo {
   hasSymtab: boolean;
   /** .debug_info or .zdebug_info present (compressed or not). */
   hasDwarf: boolean;
-  goBuildId?: string;
-  /** runtime.Version() of the toolchain that built it, from .go.buildinfo. */
-  goVersion?: string;
-  /** Raw module info (runtime/debug.BuildInfo text form), sentinels stripped. */
-  goModInfo?: string;
+}
+
+export interface ElfNote {
+  name: Buffer;
+  type: number;
+  desc: Buffer;
+}
+
+/** Splits a note area into notes; stops quietly at the first malformed entry. */
+export function parseNotes(buf: Buffer, dec: ElfDecoder, align: number): ElfNote[] {
+  const notes: ElfNote[] = [];
+  const pad = (n: number): number => (n + align - 1) & ~(align - 1);
+  let o = 0;
+  while (o + 12 <= buf.length) {
+    const namesz = dec.u32(buf, o);
+    const descsz = dec.u32(buf, o + 4);
+    const type = dec.u32(buf, o + 8);
+    const nameAt = o + 12;
+    const descAt = nameAt + pad(namesz);
+    if (descAt + descsz > buf.length) break;
+    notes.push({ name: buf.subarray(nameAt, nameAt + namesz), type, desc: buf.subarray(descAt, descAt + descsz) });
+    o = descAt + pad(descsz);
+  }
+  return notes;
 }
 
 export const SHT_NULL = 0;
@@ -482,39 +500,24 @@ export async function withElf<T>(path: string, fn: (elf: ElfFile) => Promise<T>)
   }
 }
 
-/**
- * Identifies an ELF file. Throws BridgeError GO_ERR_UNREADABLE (cannot open/read),
- * GO_ERR_NOT_ELF (no ELF magic) or GO_ERR_BAD_ELF (ELF magic but corrupt headers).
- * Go fields are undefined for non-Go binaries.
- */
-export async function readElfInfo(path: string): Promise<ElfInfo> {
-  return withElf(path, async (elf) => {
-    const symtab = elf.sections.find((s) => s.type === SHT_SYMTAB && s.name === '.symtab');
-    const entsize = symtab && symtab.entsize > 0n ? symtab.entsize : BigInt(elf.class === 64 ? 24 : 16);
-    const hasSymtab = symtab !== undefined && symtab.size / entsize > 1n;
-    const hasDwarf = elf.sections.some((s) => s.name === '.debug_info' || s.name === '.zdebug_info');
-    const interpreter = await elf.interpreter();
-    const goBuildId = await goBuildIdOf(elf);
-    const bi = await goBuildInfoOf(elf);
-    const info: ElfInfo = {
-      class: elf.class,
-      littleEndian: elf.littleEndian,
-      machine: elf.machine,
-      machineName: elf.machineName,
-      type: elf.type,
-      sections: elf.sections,
-      segments: elf.segments,
-      hasSymtab,
-      hasDwarf,
-    };
-    if (interpreter !== undefined) info.interpreter = interpreter;
-    if (goBuildId !== undefined) info.goBuildId = goBuildId;
-    if (bi !== undefined) {
-      info.goVersion = bi.version;
-      if (bi.modInfo !== undefined) info.goModInfo = bi.modInfo;
-    }
-    return info;
-  });
+/** What an open ELF file is: class, machine, type, sections, and whether it has symbols and DWARF. */
+export async function elfInfoOf(elf: ElfFile): Promise<ElfInfo> {
+  const symtab = elf.sections.find((s) => s.type === SHT_SYMTAB && s.name === '.symtab');
+  const entsize = symtab && symtab.entsize > 0n ? symtab.entsize : BigInt(elf.class === 64 ? 24 : 16);
+  const interpreter = await elf.interpreter();
+  const info: ElfInfo = {
+    class: elf.class,
+    littleEndian: elf.littleEndian,
+    machine: elf.machine,
+    machineName: elf.machineName,
+    type: elf.type,
+    sections: elf.sections,
+    segments: elf.segments,
+    hasSymtab: symtab !== undefined && symtab.size / entsize > 1n,
+    hasDwarf: elf.sections.some((s) => s.name === '.debug_info' || s.name === '.zdebug_info'),
+  };
+  if (interpreter !== undefined) info.interpreter = interpreter;
+  return info;
 }
 
 /**

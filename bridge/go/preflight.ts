@@ -1,8 +1,9 @@
 // Everything we can check about a local target before starting gdb, so that bad input
 // gets one clear line and the target is never touched.
 import { access, constants, readFile, readlink } from 'node:fs/promises';
-import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from './build-id.ts';
-import { readElfInfo, type ElfMachineName } from './elf.ts';
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from './go-version.ts';
+import { type ElfMachineName } from './elf.ts';
+import { readElfInfo } from './go-binary.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 
 export interface Preflight {

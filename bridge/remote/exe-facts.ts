@@ -2,7 +2,9 @@
 // (ELF header, program headers, notes → machine, PIE, Go build ID), the 1 KiB at its Go
 // build-info blob (→ toolchain version) and its section-name table (→ symbols, DWARF).
 // Nothing here touches the network or the file system.
-import { goBuildIdIn, parseGoVersion, parseNotes } from '../go/build-id.ts';
+import { goBuildIdIn } from '../go/build-id.ts';
+import { parseNotes } from '../go/elf.ts';
+import { parseGoVersion } from '../go/go-version.ts';
 import { ElfDecoder, PT_NOTE, type ElfMachineName, type ElfType } from '../go/elf.ts';
 
 export interface RemoteExeFacts {

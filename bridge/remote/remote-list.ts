@@ -5,7 +5,7 @@
 // user cannot read (another user's, without root) are not listed.
 import type { TargetListing } from '../../protocol/target.ts';
 import { archFor } from '../go/arch.ts';
-import { goVersionProblem } from '../go/build-id.ts';
+import { goVersionProblem } from '../go/go-version.ts';
 import { remoteExeFacts, type RemoteExeFacts } from './exe-facts.ts';
 import { checkTools, parseSelf, parseStatus, remotePtraceDenial, selfScript } from './remote-preflight.ts';
 import { bytesOf, exeFunctions, sections, shCommand } from './remote-sh.ts';

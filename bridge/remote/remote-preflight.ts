@@ -4,8 +4,8 @@
 // ptrace it, and is gdbserver installed. Bad input fails here with one line; nothing is
 // touched on the remote host.
 import { resolve } from 'node:path';
-import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from '../go/build-id.ts';
-import { readElfInfo } from '../go/elf.ts';
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from '../go/go-version.ts';
+import { readElfInfo } from '../go/go-binary.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { Preflight } from '../go/preflight.ts';
 import { SshError, SshErrorCode } from './errors.ts';

@@ -8,8 +8,8 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import type { TargetListing } from '../../protocol/target.ts';
 import { archFor } from '../go/arch.ts';
-import { goVersionProblem } from '../go/build-id.ts';
-import { readElfInfo } from '../go/elf.ts';
+import { goVersionProblem } from '../go/go-version.ts';
+import { readElfInfo } from '../go/go-binary.ts';
 
 export interface ListOptions {
   /**

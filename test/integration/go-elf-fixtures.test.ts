@@ -4,8 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import t from 'tap';
-import { checkSameBuild, parseGoVersion, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
-import { readElfInfo, readSection } from '../../bridge/go/elf.ts';
+import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
+import { parseGoVersion } from '../../bridge/go/go-version.ts';
+import { readSection } from '../../bridge/go/elf.ts';
+import { readElfInfo } from '../../bridge/go/go-binary.ts';
 import { rejectsWithCode } from '../support/bridge-errors.ts';
 import { fixtures, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
 

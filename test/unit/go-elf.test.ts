@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { BridgeError } from '../../bridge/errors.ts';
-import { checkSameBuild, parseGoVersion, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
-import { readElfInfo } from '../../bridge/go/elf.ts';
+import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
+import { parseGoVersion } from '../../bridge/go/go-version.ts';
+import { readElfInfo } from '../../bridge/go/go-binary.ts';
 import { rejectsWithCode } from '../support/bridge-errors.ts';
 
 
