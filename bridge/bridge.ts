@@ -1,7 +1,7 @@
 // Composition root: config + logger in, a started bridge out. No MI or protocol logic here.
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './log.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config-schema.ts';
 import { createHttpServer } from './server/http.ts';
 import { defaultTokenFile, loadOrCreateToken } from './token-file.ts';
 import { TargetManager } from './targets/manager.ts';

@@ -28,7 +28,7 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { resumeIfStopped } from '../bridge/targets/watchdog.ts';
+import { resumeIfStopped } from '../bridge/access/watchdog.ts';
 import { fixture, type FixtureBuild } from '../test/support/go-targets.ts';
 import { TestClient } from '../test/support/bridge.ts';
 import type { ServerMessage } from '../protocol/server-messages.ts';

@@ -21,9 +21,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { LocalTarget, type Sample } from '../bridge/go/target.ts';
+import { type Sample } from '../bridge/go/target.ts';
+import { LocalTarget } from '../bridge/access/local-target.ts';
 import { createRootLogger } from '../bridge/log.ts';
-import { resumeIfStopped } from '../bridge/targets/watchdog.ts';
+import { resumeIfStopped } from '../bridge/access/watchdog.ts';
 import { BUILD_DIR, fixture, fixtures, type FixtureBuild } from '../test/support/go-targets.ts';
 import { bytes, maxOf, median, ms, note, now, p95, print, quantile, ratio, sleep, table } from './bench/report.ts';
 

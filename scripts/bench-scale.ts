@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { resumeIfStopped } from '../bridge/targets/watchdog.ts';
+import { resumeIfStopped } from '../bridge/access/watchdog.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { bytes, median, note, p95, print, ratio, table } from './bench/report.ts';
 

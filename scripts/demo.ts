@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from '../bridge/bridge.ts';
-import { ConfigSchema } from '../bridge/config.ts';
+import { ConfigSchema } from '../bridge/config-schema.ts';
 import { createRootLogger } from '../bridge/log.ts';
 import { BridgeClient, type WebSocketCtor } from '../clients/shared/bridge-client.ts';
 import { parseDuration } from '../clients/shared/duration.ts';

@@ -4,10 +4,10 @@
 // Usage: npx tsx scripts/record-memstats-fixture.ts   (after scripts/build-fixtures.sh)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSnapshot } from '../bridge/go/memstats.ts';
-import { MiMemory, RecordingMemory } from '../bridge/go/memory.ts';
-import { readSnapshot } from '../bridge/go/read.ts';
-import { LocalTarget } from '../bridge/go/target.ts';
+import { decodeSnapshot } from '../bridge/go/decode/memstats.ts';
+import { MiMemory, RecordingMemory } from '../bridge/go/memory/memory.ts';
+import { readSnapshot } from '../bridge/go/memory/read.ts';
+import { LocalTarget } from '../bridge/access/local-target.ts';
 import { silentLogger } from '../bridge/log.ts';
 import { formatMemStatsJson } from '../clients/shared/memstats-format.ts';
 import { compareJson, rawMemStatsJson, waitQuiet } from '../test/support/differential.ts';

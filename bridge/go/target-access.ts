@@ -4,7 +4,7 @@
 import type { Logger } from '../log.ts';
 import type { ProcessStats } from '../../protocol/process-stats.ts';
 import type { MiClient } from '../mi/client.ts';
-import type { Preflight } from './preflight.ts';
+import type { Preflight } from './binary/preflight.ts';
 
 export type TargetKind = 'local' | 'remote' | 'core';
 

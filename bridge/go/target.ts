@@ -15,23 +15,22 @@ import { threadInfo } from '../mi/commands/thread.ts';
 import { openGdb } from '../mi/open.ts';
 import { verifySignalsPassed } from '../mi/signals.ts';
 import { StopGuard, type UnexpectedStop } from '../mi/stop-guard.ts';
-import { archFor, type ArchConstants } from './arch.ts';
-import { resolveDecoderLayout, type DecoderLayout } from './decoder-layout.ts';
+import { archFor, type ArchConstants } from './decode/arch.ts';
+import { resolveDecoderLayout, type DecoderLayout } from './layout/decoder-layout.ts';
 import { GoError, GoErrorCode } from './errors.ts';
-import type { HeadroomRule } from './heap-goal.ts';
-import { loadLayout, saveLayout } from './layout-cache.ts';
-import { LayoutResolver } from './layout.ts';
-import { decodeSnapshot, type DecodedSample } from './memstats.ts';
-import { MiMemory, type Memory } from './memory.ts';
-import { LocalAccess } from './local-access.ts';
-import type { Preflight } from './preflight.ts';
-import { readSnapshot } from './read.ts';
-import { HEX_COSTS, LOCAL_COSTS, PlannedMemory, ReadPlan, REMOTE_COSTS } from './read-plan.ts';
-import { DumpDir } from './dump-dir.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { HeadroomRule } from './decode/heap-goal.ts';
+import { loadLayout, saveLayout } from './layout/layout-cache.ts';
+import { LayoutResolver } from './layout/layout.ts';
+import { decodeSnapshot, type DecodedSample } from './decode/memstats.ts';
+import { MiMemory, type Memory } from './memory/memory.ts';
+import type { Preflight } from './binary/preflight.ts';
+import { readSnapshot } from './memory/read.ts';
+import { HEX_COSTS, LOCAL_COSTS, PlannedMemory, ReadPlan, REMOTE_COSTS } from './memory/read-plan.ts';
+import { DumpDir } from './memory/dump-dir.ts';
+import type { Snapshot } from './decode/snapshot.ts';
 import type { TargetAccess } from './target-access.ts';
-import { ThreadTracker } from './threads.ts';
-import { gdbPath, type GdbPath } from './gdb-path.ts';
+import { ThreadTracker } from '../mi/threads.ts';
+import { gdbPath, type GdbPath } from './binary/gdb-path.ts';
 import { StopWatcher, type LastingStop } from './stop-monitor.ts';
 import { VforkGate } from './vfork-gate.ts';
 
@@ -89,11 +88,6 @@ export interface ReaderEvents {
   'target-stopped': [LastingStop];
   /** A reported lasting stop is over. */
   'target-running': [];
-}
-
-export interface OpenTargetOptions extends ReaderOptions {
-  pid: number;
-  exe?: string | undefined;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -543,9 +537,3 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     await this.access.dispose();
   }
 }
-
-/** A process on this host (the reader with a LocalAccess). */
-export type LocalTarget = TargetReader;
-export const LocalTarget = {
-  open: (opts: OpenTargetOptions): Promise<TargetReader> => TargetReader.open(new LocalAccess(opts.pid, opts.exe), opts),
-};

@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config-schema.ts';
 import type { Sample } from '../go/target.ts';
 import type { TargetManager } from '../targets/manager.ts';
 import { toWireError } from '../wire-errors.ts';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config-schema.ts';
 import type { TargetManager } from '../targets/manager.ts';
 import { MAX_CLIENT_FRAME, WS_PATH } from '../../protocol/version.ts';
 import { targetKey } from '../../protocol/target.ts';

@@ -7,9 +7,9 @@
 // tolerates the process exiting under us; one bad process never fails the listing.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import type { TargetListing } from '../../protocol/target.ts';
-import { archFor } from '../go/arch.ts';
-import { goVersionProblem } from '../go/go-version.ts';
-import { readElfInfo } from '../go/go-binary.ts';
+import { archFor } from '../go/decode/arch.ts';
+import { goVersionProblem } from '../go/binary/go-version.ts';
+import { readElfInfo } from '../go/binary/go-binary.ts';
 
 export interface ListOptions {
   /**

@@ -4,12 +4,12 @@ import type { Logger } from '../log.ts';
 import { BridgeError, isBridgeError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { targetKey, type TargetInfo, type TargetListing, type TargetRef } from '../../protocol/target.ts';
-import { accessFor, type AccessOptions } from './access-for.ts';
+import { accessFor, type AccessOptions } from '../access/access-for.ts';
 import { TargetHealth } from './health.ts';
 import { ReadPolicy, type PolicyFacts, type PolicyOptions } from './policy.ts';
 import { SESSION_CLOSED, TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
-import { listRemoteGoProcesses } from '../remote/remote-list.ts';
+import { listRemoteGoProcesses } from '../access/remote/remote-list.ts';
 
 export interface ManagerOptions extends PolicyOptions {
   log: Logger;

@@ -11,7 +11,7 @@ if (!root || !pidText || (mode !== 'live' && mode !== 'consistent')) {
   process.stderr.write('usage: scale-worker.ts ROOT PID live|consistent INTERVAL_MS WINDOW_MS\n');
   process.exit(2);
 }
-const { LocalTarget } = (await import(join(root, 'bridge', 'go', 'target.ts'))) as typeof import('../../bridge/go/target.ts');
+const { LocalTarget } = (await import(join(root, 'bridge', 'access', 'local-target.ts'))) as typeof import('../../bridge/access/local-target.ts');
 const { silentLogger } = (await import(join(root, 'bridge', 'log.ts'))) as typeof import('../../bridge/log.ts');
 const interval = Number(intervalText ?? 10);
 const windowMs = Number(windowText ?? 5000);

@@ -5,7 +5,7 @@ import { isBridgeError } from '../../bridge/errors.ts';
 import { GoErrorCode } from '../../bridge/go/errors.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import type { Logger } from '../../bridge/log.ts';
-import { accessFor } from '../../bridge/targets/access-for.ts';
+import { accessFor } from '../../bridge/access/access-for.ts';
 import type { Reading } from '../../clients/shared/reading.ts';
 import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { CliError, EXIT, exitForLocalCode } from './exit-codes.ts';

@@ -10,7 +10,7 @@ import { descendants, healthz, spawnBridgeProcess, TestClient, testBridge } from
 import { rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
 import { fullyDetached, isAlive, lingeringStops, procStatus, sleep, until } from '../support/proc.ts';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { ClientMessageSchema } from '../../protocol/client-messages.ts';
 

@@ -6,8 +6,9 @@ import { copyFileSync, mkdtempSync, rmSync, statSync, symlinkSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import t from 'tap';
-import { CoreAccess } from '../../bridge/go/core-access.ts';
-import { LocalTarget, TargetReader } from '../../bridge/go/target.ts';
+import { CoreAccess } from '../../bridge/access/core-access.ts';
+import { TargetReader } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { toWireError } from '../../bridge/wire-errors.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { clearDiscoveryCache, discoveryCacheSize, listGoProcesses } from '../../bridge/targets/discovery.ts';

@@ -4,8 +4,8 @@
 // and nothing may be left in the directory.
 import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
-import type { Memory } from '../../bridge/go/memory.ts';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import type { Memory } from '../../bridge/go/memory/memory.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { MiClient } from '../../bridge/mi/client.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';

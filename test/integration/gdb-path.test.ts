@@ -1,14 +1,14 @@
 // The file gdb opens is the file that was checked, whatever its name (issue 13): for names
 // that gdb's own parsing would change (blanks, `~` at a word start, a trailing blank,
-// quotes, backslashes, non-ASCII), gdb is given bridge/go/gdb-path.ts's name and reads the
+// quotes, backslashes, non-ASCII), gdb is given bridge/go/binary/gdb-path.ts's name and reads the
 // Go build ID note of exactly that file, not of a decoy where a misparse would land.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { readSection } from '../../bridge/go/elf.ts';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
-import { gdbPath } from '../../bridge/go/gdb-path.ts';
+import { readSection } from '../../bridge/go/binary/elf.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
+import { gdbPath } from '../../bridge/go/binary/gdb-path.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { openTestGdb } from '../support/gdb.ts';

@@ -1,13 +1,13 @@
-// bridge/go/elf.ts and bridge/go/build-id.ts against the real fixture builds of every
+// bridge/go/binary/elf.ts and bridge/go/binary/build-id.ts against the real fixture builds of every
 // toolchain, checked against `go tool buildid`, `go version -m` and readelf. The paths that
 // need no Go build: test/unit/go-elf.test.ts.
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import t from 'tap';
-import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
-import { parseGoVersion } from '../../bridge/go/go-version.ts';
-import { readSection } from '../../bridge/go/elf.ts';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
+import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/binary/build-id.ts';
+import { parseGoVersion } from '../../bridge/go/binary/go-version.ts';
+import { readSection } from '../../bridge/go/binary/elf.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 import { rejectsWithCode } from '../support/bridge-errors.ts';
 import { fixtures, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { LocalAccess } from '../../bridge/go/local-access.ts';
+import { LocalAccess } from '../../bridge/access/local-access.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { MiClient } from '../../bridge/mi/client.ts';

@@ -1,8 +1,8 @@
 // Layouts from ptype/o agree with gdb's own C member arithmetic on every toolchain, and
 // features are detected from member presence.
 import t from 'tap';
-import { resolveDecoderLayout } from '../../bridge/go/decoder-layout.ts';
-import { LayoutResolver } from '../../bridge/go/layout.ts';
+import { resolveDecoderLayout } from '../../bridge/go/layout/decoder-layout.ts';
+import { LayoutResolver } from '../../bridge/go/layout/layout.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { openTestGdb } from '../support/gdb.ts';

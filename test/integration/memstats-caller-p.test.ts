@@ -5,7 +5,7 @@
 // goroutine polls stdin without blocking (always on a P) and reports the P its ReadMemStats
 // ran on.
 import t from 'tap';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { compareJson, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../support/differential.ts';
 import { fixtures, GoTarget } from '../support/go-targets.ts';

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { differentialRound, pprofRound, prepareQuietScenario, waitQuiet } from '../support/differential.ts';
 import { LOG_DIR } from '../support/gdb.ts';

@@ -4,7 +4,7 @@
 // settings and limits read the same; the values that move (goroutines while it serves the
 // scrape, fds, memory, CPU) are within a scrape's own footprint of ours.
 import t from 'tap';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { renderMetrics } from '../../bridge/server/metrics.ts';
 import { family, parseExposition, type Family } from '../support/exposition.ts';

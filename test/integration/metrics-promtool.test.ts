@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import t from 'tap';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { GO_MEMSTATS_METRICS, renderMetrics } from '../../bridge/server/metrics.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';

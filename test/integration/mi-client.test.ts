@@ -17,7 +17,7 @@ import { descendantPids } from '../../bridge/mi/gdb-process.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
 import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { parseSignalTable, signalTableProblems, verifySignalsPassed } from '../../bridge/mi/signals.ts';
-import { ensureRunning, resumeIfStopped } from '../../bridge/targets/watchdog.ts';
+import { ensureRunning, resumeIfStopped } from '../../bridge/access/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
 import { fullyDetached, gdbProcesses, isAlive, lingeringStops, procStatus, sleep, threadStates, until } from '../support/proc.ts';

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 import { createTempUser, deadPid, estimatedFields, lines, logRecords, MSTAT_SCRIPT, patchGoVersion, REPO_ROOT, runMstat, tempDir, type CliResult } from '../support/cli.ts';
 import { jsonFields, prepareQuietScenario, rawMemStatsJson } from '../support/differential.ts';
 import { fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';

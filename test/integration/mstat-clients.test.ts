@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import t from 'tap';
 import { GO_MEMSTATS_METRICS } from '../../clients/shared/prometheus-format.ts';
-import { LocalTarget } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { testBridge } from '../support/bridge.ts';
 import { deadPid, estimatedFields, lines, runMstat, runMstatInPty, tempDir, type CliResult } from '../support/cli.ts';

@@ -3,8 +3,9 @@
 // target costs no command beyond the plan, and a coalesced read skewed in time against a
 // target that allocates is still caught as torn.
 import t from 'tap';
-import type { Memory } from '../../bridge/go/memory.ts';
-import { LocalTarget, type Sample } from '../../bridge/go/target.ts';
+import type { Memory } from '../../bridge/go/memory/memory.ts';
+import { type Sample } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { differentialRound, prepareQuietScenario, waitQuiet, type RoundResult } from '../support/differential.ts';
 import { fixtures, fixture, GoTarget } from '../support/go-targets.ts';

@@ -5,7 +5,8 @@
 // GOMAXPROCS change. And the process facts match /proc's own view of the target.
 import { readdirSync, readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { LocalTarget, type Sample } from '../../bridge/go/target.ts';
+import { type Sample } from '../../bridge/go/target.ts';
+import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { RuntimeStats } from '../../protocol/process-stats.ts';
 import { fixture, fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { z } from 'zod';
 import { startBridge, type Bridge } from '../../bridge/bridge.ts';
-import { ConfigSchema } from '../../bridge/config.ts';
+import { ConfigSchema } from '../../bridge/config-schema.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-messages.ts';
 

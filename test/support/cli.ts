@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const MSTAT_SCRIPT = join(REPO_ROOT, 'scripts', 'mstat.ts');

@@ -1,5 +1,6 @@
 // Differential helpers: our reading vs the target's own runtime.ReadMemStats.
-import type { LocalTarget, Sample, SampleMode } from '../../bridge/go/target.ts';
+import type { Sample, SampleMode } from '../../bridge/go/target.ts';
+import type { LocalTarget } from '../../bridge/access/local-target.ts';
 import { formatMemStatsJson, formatMemStatsPprof } from '../../clients/shared/memstats-format.ts';
 import { MEMSTATS_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import type { GoTarget } from './go-targets.ts';

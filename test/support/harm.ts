@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { z } from 'zod';
-import type { ConfigSchema } from '../../bridge/config.ts';
+import type { ConfigSchema } from '../../bridge/config-schema.ts';
 import type { ServerMessage } from '../../protocol/server-messages.ts';
 import { targetKey, type TargetRef } from '../../protocol/target.ts';
 import { descendants, TestClient, testBridge } from './bridge.ts';

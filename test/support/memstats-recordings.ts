@@ -2,12 +2,12 @@
 // raw target memory per toolchain, replayed into a Snapshot without a live process.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AMD64 } from '../../bridge/go/arch.ts';
-import type { DecoderLayout } from '../../bridge/go/decoder-layout.ts';
-import type { HeadroomRule } from '../../bridge/go/heap-goal.ts';
-import { ReplayMemory } from '../../bridge/go/memory.ts';
-import { readSnapshot } from '../../bridge/go/read.ts';
-import type { Snapshot } from '../../bridge/go/snapshot.ts';
+import { AMD64 } from '../../bridge/go/decode/arch.ts';
+import type { DecoderLayout } from '../../bridge/go/layout/decoder-layout.ts';
+import type { HeadroomRule } from '../../bridge/go/decode/heap-goal.ts';
+import { ReplayMemory } from '../../bridge/go/memory/memory.ts';
+import { readSnapshot } from '../../bridge/go/memory/read.ts';
+import type { Snapshot } from '../../bridge/go/decode/snapshot.ts';
 
 export interface Recording {
   goVersion: string;

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { configFromArgs, infoRequest, OPTIONS, type Config } from '../../bridge/config.ts';
+import { configFromArgs, infoRequest, OPTIONS } from '../../bridge/config.ts';
+import { type Config } from '../../bridge/config-schema.ts';
 import { cliEnv, REPO_ROOT } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mstat-bridge-config-'));

@@ -2,12 +2,12 @@
 // the unedited sample is consistent, and each edit that mimics one writer caught mid-update
 // yields exactly its own reason.
 import t from 'tap';
-import { AMD64 } from '../../bridge/go/arch.ts';
-import { mutexHeld, tornReasons } from '../../bridge/go/consistency.ts';
-import type { DecoderLayout } from '../../bridge/go/decoder-layout.ts';
-import { computeMemStats } from '../../bridge/go/fields.ts';
-import { simulateFlush } from '../../bridge/go/flush.ts';
-import type { Snapshot } from '../../bridge/go/snapshot.ts';
+import { AMD64 } from '../../bridge/go/decode/arch.ts';
+import { mutexHeld, tornReasons } from '../../bridge/go/decode/consistency.ts';
+import type { DecoderLayout } from '../../bridge/go/layout/decoder-layout.ts';
+import { computeMemStats } from '../../bridge/go/decode/fields.ts';
+import { simulateFlush } from '../../bridge/go/decode/flush.ts';
+import type { Snapshot } from '../../bridge/go/decode/snapshot.ts';
 import { headroomRule, recordings, replaySnapshot, type Recording } from '../support/memstats-recordings.ts';
 
 /** tornReasons of the recorded sample after `edit` (on a fresh snapshot and a copy of the layout). */

@@ -1,4 +1,4 @@
-// bridge/go/elf.ts and bridge/go/build-id.ts on files that need no Go build: errors, a
+// bridge/go/binary/elf.ts and bridge/go/binary/build-id.ts on files that need no Go build: errors, a
 // non-Go executable, synthetic ELF files for the paths real builds no longer exercise
 // (pointer-form build info, ELF32, big-endian, no section headers), and parseGoVersion.
 // Against the real fixture builds: test/integration/go-elf-fixtures.test.ts.
@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { BridgeError } from '../../bridge/errors.ts';
-import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/build-id.ts';
-import { parseGoVersion } from '../../bridge/go/go-version.ts';
-import { readElfInfo } from '../../bridge/go/go-binary.ts';
+import { checkSameBuild, readGoBuildId, readGoBuildInfo } from '../../bridge/go/binary/build-id.ts';
+import { parseGoVersion } from '../../bridge/go/binary/go-version.ts';
+import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 import { rejectsWithCode } from '../support/bridge-errors.ts';
 
 

@@ -1,10 +1,10 @@
 // The decoder on recorded bytes: replaying one quiet sample per toolchain must give
 // exactly the target's own json.Marshal(runtime.MemStats) (scripts/record-memstats-fixture.ts).
 import t from 'tap';
-import { AMD64 } from '../../bridge/go/arch.ts';
-import { heapGoal, memoryLimitHeapGoal } from '../../bridge/go/heap-goal.ts';
-import { decodeSnapshot } from '../../bridge/go/memstats.ts';
-import type { Snapshot } from '../../bridge/go/snapshot.ts';
+import { AMD64 } from '../../bridge/go/decode/arch.ts';
+import { heapGoal, memoryLimitHeapGoal } from '../../bridge/go/decode/heap-goal.ts';
+import { decodeSnapshot } from '../../bridge/go/decode/memstats.ts';
+import type { Snapshot } from '../../bridge/go/decode/snapshot.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { headroomRule, recordings, replaySnapshot, type Recording } from '../support/memstats-recordings.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { isNamedValueType, parseArrayType, parsePtypeO, type Member, type StructLayout } from '../../bridge/go/ptype.ts';
+import { isNamedValueType, parseArrayType, parsePtypeO, type Member, type StructLayout } from '../../bridge/go/layout/ptype.ts';
 
 const read = (name: string): string => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ptype', name), 'utf8');
 function struct(name: string): StructLayout {

@@ -1,11 +1,11 @@
 // The read planner: coalescing rules, the planned memory's hits and misses, and that a sample
 // read through a plan is the same snapshot as one read without (recorded real memory).
 import t from 'tap';
-import { AMD64 } from '../../bridge/go/arch.ts';
+import { AMD64 } from '../../bridge/go/decode/arch.ts';
 import { GoError, GoErrorCode } from '../../bridge/go/errors.ts';
-import type { Memory } from '../../bridge/go/memory.ts';
-import { coalesce, PlannedMemory, ReadPlan, type PlanCosts, type Range } from '../../bridge/go/read-plan.ts';
-import { readSnapshot } from '../../bridge/go/read.ts';
+import type { Memory } from '../../bridge/go/memory/memory.ts';
+import { coalesce, PlannedMemory, ReadPlan, type PlanCosts, type Range } from '../../bridge/go/memory/read-plan.ts';
+import { readSnapshot } from '../../bridge/go/memory/read.ts';
 import { recordings } from '../support/memstats-recordings.ts';
 
 const COSTS: PlanCosts = { mergeGap: 100, maxRange: 1000, maxTotal: 10_000 };

@@ -1,9 +1,9 @@
-// bridge/targets/process-stats.ts and bridge/remote/remote-proc.ts: /proc text → the process
+// bridge/access/proc/process-stats.ts and bridge/access/remote/remote-proc.ts: /proc text → the process
 // collector's values, with procfs' arithmetic. The texts are real /proc output (a Go program
 // named with spaces and parentheses, as comm allows).
 import t from 'tap';
-import { parseProcessStats, bootTimeOf, type ProcFiles } from '../../bridge/targets/process-stats.ts';
-import { parseProcFilesOutput, procFilesScript } from '../../bridge/remote/remote-proc.ts';
+import { parseProcessStats, bootTimeOf, type ProcFiles } from '../../bridge/access/proc/process-stats.ts';
+import { parseProcFilesOutput, procFilesScript } from '../../bridge/access/remote/remote-proc.ts';
 
 const STAT = '41234 (my (odd) prog) S 1 41234 41234 0 -1 4194560 2619 0 0 0 1234 566 0 0 20 0 9 0 8835193 1601683456 2451 18446744073709551615 4194304 7032313 140725466787536 0 0 0 0 0 2143420159 0 0 0 17 1 0 0 0 0 0 10813440 10896280 22138880 140725466790707 140725466790720 140725466790720 140725466791893 0\n';
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units

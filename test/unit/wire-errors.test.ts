@@ -4,7 +4,7 @@ import t from 'tap';
 import { BridgeError } from '../../bridge/errors.ts';
 import { GoErrorCode } from '../../bridge/go/errors.ts';
 import { MiErrorCode } from '../../bridge/mi/errors.ts';
-import { SshErrorCode } from '../../bridge/remote/errors.ts';
+import { SshErrorCode } from '../../bridge/access/remote/errors.ts';
 import { SESSION_CLOSED } from '../../bridge/targets/session.ts';
 import { toWireError } from '../../bridge/wire-errors.ts';
 import { ERROR_CODES } from '../../protocol/errors.ts';
