@@ -69,7 +69,11 @@ t.test('a refused subscription: the iterator throws the wire code; listTargets a
   const go = await startTarget(t);
   const list = await client.listTargets();
   t.ok(list.some((x) => x.pid === go.pid && x.attachable), 'the fixture is listed as attachable');
-  t.ok((await client.ping()) >= 0, 'ping');
+  const rtt = await client.ping();
+  t.ok(Number.isFinite(rtt) && rtt > 0, `ping answered (${rtt.toFixed(2)} ms)`);
+  // ping waits for the bridge's pong: with the bridge gone it fails instead.
+  await bridge.close();
+  await t.rejects(client.ping(), 'no pong from a closed bridge');
 });
 
 t.test('token: wrong token → CONNECT_FAILED; right token → works', async (t) => {
@@ -78,7 +82,7 @@ t.test('token: wrong token → CONNECT_FAILED; right token → works', async (t)
   await t.rejects(BridgeClient.connect({ url, WebSocket: WS, token: 'nope' }), { code: 'CONNECT_FAILED' });
   await t.rejects(BridgeClient.connect({ url, WebSocket: WS }), { code: 'CONNECT_FAILED' });
   const ok = await BridgeClient.connect({ url, WebSocket: WS, token: 's3cret-token' });
-  t.ok((await ok.ping()) >= 0);
+  t.ok((await ok.ping()) > 0, 'the right token gets answers');
   await ok.close();
 });
 
