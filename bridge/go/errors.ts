@@ -27,6 +27,10 @@ export const GoErrorCode = {
   /** gdb lost track of the threads (they stayed stopped); the target was detached by force */
   GDB_LOST_THREADS: 'GO_ERR_GDB_LOST_THREADS',
   NOT_ELF: 'GO_ERR_NOT_ELF',
+  /** ELF magic, but headers that do not hold together */
+  BAD_ELF: 'GO_ERR_BAD_ELF',
+  /** an ELF section that is not there, or has no file contents */
+  NO_SECTION: 'GO_ERR_NO_SECTION',
   /** a path that is a FIFO, directory, device or socket where a regular file is needed */
   NOT_A_FILE: 'GO_ERR_NOT_A_FILE',
   UNREADABLE: 'GO_ERR_UNREADABLE',

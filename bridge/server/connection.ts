@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Config } from '../config-schema.ts';
 import type { Sample } from '../go/target.ts';
 import type { TargetManager } from '../targets/manager.ts';
-import { toWireError } from '../wire-errors.ts';
+import { toWireError } from '../targets/wire-errors.ts';
 import { ClientMessageSchema, type ClientMessage } from '../../protocol/client-messages.ts';
 import { ServerMessageSchema, type ServerMessage } from '../../protocol/server-messages.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';

@@ -4,7 +4,7 @@
 // gdb restarts and re-attaches of the same target.
 import type { ErrorCode } from '../../protocol/errors.ts';
 import type { TargetRef } from '../../protocol/target.ts';
-import { toWireError } from '../wire-errors.ts';
+import { toWireError } from './wire-errors.ts';
 
 export interface TargetProblem {
   code: ErrorCode;

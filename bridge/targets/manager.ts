@@ -1,13 +1,13 @@
 // All targets the bridge reads, one TargetSession (one gdb) each, shared by subscribers.
 import { realpath } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
-import { BridgeError, isBridgeError } from '../errors.ts';
+import { BridgeErrorCode, isBridgeError, ServiceError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { targetKey, type TargetInfo, type TargetListing, type TargetRef } from '../../protocol/target.ts';
 import { accessFor, type AccessOptions } from '../access/access-for.ts';
 import { TargetHealth } from './health.ts';
 import { ReadPolicy, type PolicyFacts, type PolicyOptions } from './policy.ts';
-import { SESSION_CLOSED, TargetSession, type Subscriber } from './session.ts';
+import { TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
 import { listRemoteGoProcesses } from '../access/remote/remote-list.ts';
 
@@ -79,7 +79,7 @@ export class TargetManager {
     }
     const max = this.opts.maxTargets;
     if (max !== undefined && this.sessions.size >= max) {
-      throw new BridgeError('BRIDGE_ERR_TOO_MANY_TARGETS', `the bridge reads ${this.sessions.size} targets already, its limit (--max-targets ${max}); unsubscribe from one first`);
+      throw new ServiceError(BridgeErrorCode.TOO_MANY_TARGETS, `the bridge reads ${this.sessions.size} targets already, its limit (--max-targets ${max}); unsubscribe from one first`);
     }
     const log = this.opts.log.child({ target: key });
     const created: TargetSession = new TargetSession({
@@ -99,8 +99,8 @@ export class TargetManager {
     return created;
   }
 
-  private shuttingDown(): BridgeError {
-    return new BridgeError('BRIDGE_ERR_CLOSING', 'the bridge is shutting down');
+  private shuttingDown(): ServiceError {
+    return new ServiceError(BridgeErrorCode.CLOSING, 'the bridge is shutting down');
   }
 
   /** The health entry of a target, made if needed. */
@@ -146,7 +146,7 @@ export class TargetManager {
         info = await s.open();
       } catch (err) {
         // Closed between session() and open(): start over on a fresh session.
-        if (isBridgeError(err) && err.code === SESSION_CLOSED && !this.closing && attempt < MAX_SESSION_ATTEMPTS) continue;
+        if (isBridgeError(err) && err.code === BridgeErrorCode.SESSION_CLOSED && !this.closing && attempt < MAX_SESSION_ATTEMPTS) continue;
         if (s.subscriberCount === 0) await s.close();
         throw err;
       }

@@ -2,11 +2,9 @@
 // refuses before anything touches them. A refusal is BRIDGE_ERR_POLICY (wire:
 // PERMISSION_DENIED); what cannot be checked is refused too, never waved through.
 import { existsSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { BridgeError } from '../errors.ts';
+import { BridgeErrorCode, ServiceError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { TargetRef } from '../../protocol/target.ts';
-
-export const POLICY_CODE = 'BRIDGE_ERR_POLICY';
 
 export interface PolicyOptions {
   allowPids?: readonly number[] | undefined;
@@ -44,7 +42,7 @@ export const procFacts: PolicyFacts = {
 };
 
 const errText = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-const refuse = (message: string): BridgeError => new BridgeError(POLICY_CODE, message);
+const refuse = (message: string): ServiceError => new ServiceError(BridgeErrorCode.POLICY, message);
 
 export class ReadPolicy {
   constructor(

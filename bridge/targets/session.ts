@@ -9,12 +9,10 @@ import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 import { TargetReader, type Sample, type SampleMode } from '../go/target.ts';
 import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/target.ts';
-import { BridgeError, isBridgeError } from '../errors.ts';
+import { BridgeErrorCode, isBridgeError, ServiceError } from '../errors.ts';
 import { MiErrorCode } from '../mi/errors.ts';
 import type { TargetHealth } from './health.ts';
 
-/** open() on a session that is closing; never reaches a client (the manager starts over). */
-export const SESSION_CLOSED = 'BRIDGE_ERR_SESSION_CLOSED';
 
 export interface Subscriber {
   intervalMs: number;
@@ -110,7 +108,7 @@ export class TargetSession {
    * A closing session rejects with BRIDGE_ERR_SESSION_CLOSED (the manager retries on a fresh one).
    */
   async open(): Promise<TargetInfo> {
-    if (this.closed) throw new BridgeError(SESSION_CLOSED, `target ${this.key} session is closed`);
+    if (this.closed) throw new ServiceError(BridgeErrorCode.SESSION_CLOSED, `target ${this.key} session is closed`);
     // A subscriber is on its way: a pending linger must not detach under it.
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;

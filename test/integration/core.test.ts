@@ -10,7 +10,7 @@ import { CoreAccess } from '../../bridge/access/core-access.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { toWireError } from '../../bridge/wire-errors.ts';
+import { toWireError } from '../../bridge/targets/wire-errors.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import { TestClient, testBridge } from '../support/bridge.ts';

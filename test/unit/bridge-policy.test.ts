@@ -2,8 +2,9 @@
 // touches a target; what cannot be checked is refused (never waved through).
 import t from 'tap';
 import { BridgeError } from '../../bridge/errors.ts';
-import { toWireError } from '../../bridge/wire-errors.ts';
-import { POLICY_CODE, ReadPolicy, type PolicyFacts, type PolicyOptions } from '../../bridge/targets/policy.ts';
+import { toWireError } from '../../bridge/targets/wire-errors.ts';
+import { BridgeErrorCode } from '../../bridge/errors.ts';
+import { ReadPolicy, type PolicyFacts, type PolicyOptions } from '../../bridge/targets/policy.ts';
 
 const ME = 1000;
 
@@ -55,9 +56,9 @@ t.test('no policy: everything passes (ptrace decides)', async (t) => {
 t.test('--same-uid', async (t) => {
   const p = policy({ sameUid: true }, [20]);
   t.equal(codeOf(() => p.check({ pid: 10 })), undefined, 'our own process');
-  t.equal(codeOf(() => p.check({ pid: 11 })), POLICY_CODE, "root's process");
-  t.equal(codeOf(() => p.check({ pid: 12 })), POLICY_CODE, 'a setuid process: its effective uid is not ours');
-  t.equal(codeOf(() => p.check({ pid: 20 })), POLICY_CODE, 'owner unreadable: refused, not skipped');
+  t.equal(codeOf(() => p.check({ pid: 11 })), BridgeErrorCode.POLICY, "root's process");
+  t.equal(codeOf(() => p.check({ pid: 12 })), BridgeErrorCode.POLICY, 'a setuid process: its effective uid is not ours');
+  t.equal(codeOf(() => p.check({ pid: 20 })), BridgeErrorCode.POLICY, 'owner unreadable: refused, not skipped');
   t.equal(codeOf(() => p.check({ pid: 99 })), 'GO_ERR_NO_SUCH_PROCESS', 'a PID that does not exist');
   let msg = '';
   try {
@@ -74,7 +75,7 @@ t.test('--same-uid', async (t) => {
 t.test('--same-uid on core files: the file owner', async (t) => {
   const p = policy({ sameUid: true }, [], { '/mine.core': { real: '/mine.core', owner: ME }, '/root.core': { real: '/root.core', owner: 0 } });
   t.equal(codeOf(() => p.check({ core: '/mine.core', exe: '/e' })), undefined);
-  t.equal(codeOf(() => p.check({ core: '/root.core', exe: '/e' })), POLICY_CODE);
+  t.equal(codeOf(() => p.check({ core: '/root.core', exe: '/e' })), BridgeErrorCode.POLICY);
   t.equal(codeOf(() => p.check({ core: '/missing.core', exe: '/e' })), 'GO_ERR_BAD_CORE');
 });
 
@@ -82,27 +83,27 @@ t.test('--allow-exes', async (t) => {
   const p = policy({ allowExes: ['/srv/app'] }, [20], { '/bin/link-to-app': { real: '/srv/app', owner: 0 }, '/srv/other': { real: '/srv/other', owner: 0 } });
   t.equal(codeOf(() => p.check({ pid: 10 })), undefined, 'runs /srv/app');
   t.equal(codeOf(() => p.check({ pid: 11 })), undefined, 'another user, same executable: ptrace decides');
-  t.equal(codeOf(() => p.check({ pid: 13 })), POLICY_CODE, 'runs another executable');
-  t.equal(codeOf(() => p.check({ pid: 14 })), POLICY_CODE, 'executable replaced on disk since it started');
-  t.equal(codeOf(() => p.check({ pid: 20 })), POLICY_CODE, 'executable unreadable: refused');
+  t.equal(codeOf(() => p.check({ pid: 13 })), BridgeErrorCode.POLICY, 'runs another executable');
+  t.equal(codeOf(() => p.check({ pid: 14 })), BridgeErrorCode.POLICY, 'executable replaced on disk since it started');
+  t.equal(codeOf(() => p.check({ pid: 20 })), BridgeErrorCode.POLICY, 'executable unreadable: refused');
   t.equal(codeOf(() => p.check({ pid: 99 })), 'GO_ERR_NO_SUCH_PROCESS');
-  t.equal(codeOf(() => p.check({ ssh: 'h', pid: 10 })), POLICY_CODE, 'remote processes cannot be checked: refused');
-  t.equal(codeOf(() => p.checkRemote()), POLICY_CODE, 'remote listings too');
+  t.equal(codeOf(() => p.check({ ssh: 'h', pid: 10 })), BridgeErrorCode.POLICY, 'remote processes cannot be checked: refused');
+  t.equal(codeOf(() => p.checkRemote()), BridgeErrorCode.POLICY, 'remote listings too');
   t.equal(codeOf(() => p.check({ core: '/c', exe: '/bin/link-to-app' })), undefined, 'a core of an allowed executable (symlinks resolved)');
-  t.equal(codeOf(() => p.check({ core: '/c', exe: '/srv/other' })), POLICY_CODE, 'a core of another executable');
-  t.equal(codeOf(() => p.check({ core: '/c', exe: '/nope' })), POLICY_CODE, 'an executable that cannot be resolved');
+  t.equal(codeOf(() => p.check({ core: '/c', exe: '/srv/other' })), BridgeErrorCode.POLICY, 'a core of another executable');
+  t.equal(codeOf(() => p.check({ core: '/c', exe: '/nope' })), BridgeErrorCode.POLICY, 'an executable that cannot be resolved');
   t.match(p.refusal(13) ?? '', /PID 13 runs \/srv\/other, which is not in this bridge's --allow-exes list/);
 });
 
 t.test('--allow-pids, and all of them together', async (t) => {
   const p = policy({ allowPids: [10, 11] });
   t.equal(codeOf(() => p.check({ pid: 10 })), undefined);
-  t.equal(codeOf(() => p.check({ pid: 13 })), POLICY_CODE);
-  t.equal(codeOf(() => p.check({ ssh: 'h', pid: 10 })), POLICY_CODE);
-  t.equal(codeOf(() => p.check({ core: '/c', exe: '/e' })), POLICY_CODE);
+  t.equal(codeOf(() => p.check({ pid: 13 })), BridgeErrorCode.POLICY);
+  t.equal(codeOf(() => p.check({ ssh: 'h', pid: 10 })), BridgeErrorCode.POLICY);
+  t.equal(codeOf(() => p.check({ core: '/c', exe: '/e' })), BridgeErrorCode.POLICY);
   const all = policy({ allowPids: [10, 11, 13], allowExes: ['/srv/app'], sameUid: true });
   t.equal(codeOf(() => all.check({ pid: 10 })), undefined, 'passes every rule');
-  t.equal(codeOf(() => all.check({ pid: 11 })), POLICY_CODE, 'fails --same-uid');
-  t.equal(codeOf(() => all.check({ pid: 13 })), POLICY_CODE, 'fails --allow-exes');
-  t.equal(codeOf(() => all.check({ pid: 12 })), POLICY_CODE, 'fails --allow-pids');
+  t.equal(codeOf(() => all.check({ pid: 11 })), BridgeErrorCode.POLICY, 'fails --same-uid');
+  t.equal(codeOf(() => all.check({ pid: 13 })), BridgeErrorCode.POLICY, 'fails --allow-exes');
+  t.equal(codeOf(() => all.check({ pid: 12 })), BridgeErrorCode.POLICY, 'fails --allow-pids');
 });

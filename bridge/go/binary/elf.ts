@@ -8,6 +8,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { BridgeError } from '../../errors.ts';
+import { GoError, GoErrorCode } from '../errors.ts';
 
 export type ElfMachineName = 'x86_64' | 'aarch64' | 'i386' | 'arm' | 'other';
 export type ElfType = 'exec' | 'dyn' | 'core' | 'other';
@@ -141,11 +142,11 @@ function osError(err: unknown): string {
   return String(err);
 }
 
-function unreadable(path: string, err: unknown): BridgeError {
+function unreadable(path: string, err: unknown): GoError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new BridgeError('GO_ERR_NO_SUCH_FILE', `${path}: no such file; give the path of an existing file`, { cause: err, context: { path } });
-  if (code === 'EMFILE' || code === 'ENFILE') return new BridgeError('GO_ERR_RESOURCES', `cannot open ${path}: the bridge is out of file descriptors (${code}); try again later, or raise its limit`, { cause: err, context: { path } });
-  return new BridgeError('GO_ERR_UNREADABLE', `cannot read ${path}: ${osError(err)}`, {
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new GoError(GoErrorCode.NO_SUCH_FILE, `${path}: no such file; give the path of an existing file`, { cause: err, context: { path } });
+  if (code === 'EMFILE' || code === 'ENFILE') return new GoError(GoErrorCode.RESOURCES, `cannot open ${path}: the bridge is out of file descriptors (${code}); try again later, or raise its limit`, { cause: err, context: { path } });
+  return new GoError(GoErrorCode.UNREADABLE, `cannot read ${path}: ${osError(err)}`, {
     cause: err,
     context: { path, ...(code === undefined ? {} : { errno: code }) },
   });
@@ -155,11 +156,11 @@ function unreadable(path: string, err: unknown): BridgeError {
 function notRegular(path: string, st: Stats): void {
   if (st.isFile()) return;
   const kind = st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-  throw new BridgeError('GO_ERR_NOT_A_FILE', `${path} is ${kind}; give the path of a regular file (the executable, or the core file)`, { context: { path } });
+  throw new GoError(GoErrorCode.NOT_A_FILE, `${path} is ${kind}; give the path of a regular file (the executable, or the core file)`, { context: { path } });
 }
 
-function badElf(path: string, what: string, context: Record<string, unknown> = {}): BridgeError {
-  return new BridgeError('GO_ERR_BAD_ELF', `${path}: malformed ELF file: ${what}`, { context: { path, ...context } });
+function badElf(path: string, what: string, context: Record<string, unknown> = {}): GoError {
+  return new GoError(GoErrorCode.BAD_ELF, `${path}: malformed ELF file: ${what}`, { context: { path, ...context } });
 }
 
 /** Endian- and class-aware field access on a Buffer. */
@@ -255,7 +256,7 @@ export class ElfFile {
     }
     const ident = await rawRead(path, fh, 0, 64);
     if (ident.length < 16 || ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
-      throw new BridgeError('GO_ERR_NOT_ELF', `${path} is not an ELF executable (no ELF magic number)`, {
+      throw new GoError(GoErrorCode.NOT_ELF, `${path} is not an ELF executable (no ELF magic number)`, {
         context: { path },
       });
     }
@@ -410,12 +411,12 @@ export class ElfFile {
   async readSection(section: string | ElfSection): Promise<Buffer> {
     const s = typeof section === 'string' ? this.section(section) : section;
     if (!s) {
-      throw new BridgeError('GO_ERR_NO_SECTION', `${this.path} has no section ${String(section)}`, {
+      throw new GoError(GoErrorCode.NO_SECTION, `${this.path} has no section ${String(section)}`, {
         context: { path: this.path, section },
       });
     }
     if (s.type === SHT_NOBITS) {
-      throw new BridgeError('GO_ERR_NO_SECTION', `${this.path}: section ${s.name} has no file contents (SHT_NOBITS)`, {
+      throw new GoError(GoErrorCode.NO_SECTION, `${this.path}: section ${s.name} has no file contents (SHT_NOBITS)`, {
         context: { path: this.path, section: s.name },
       });
     }

@@ -1,13 +1,22 @@
 // The one mapping from internal error codes to the protocol's smaller, stable wire enum.
-import type { ErrorCode } from '../protocol/errors.ts';
-import { isBridgeError } from './errors.ts';
+import type { ErrorCode } from '../../protocol/errors.ts';
+import type { SshErrorCode } from '../access/remote/errors.ts';
+import { isBridgeError, type BridgeErrorCode } from '../errors.ts';
+import type { GoErrorCode } from '../go/errors.ts';
+import type { MiErrorCode } from '../mi/errors.ts';
 
-const MAP: Record<string, ErrorCode> = {
+/** Every code the bridge raises. */
+export type InternalErrorCode = GoErrorCode | MiErrorCode | SshErrorCode | BridgeErrorCode;
+
+// Exhaustive: a code added to any union without its wire code here does not compile.
+const MAP: Record<InternalErrorCode, ErrorCode> = {
   GO_ERR_NO_SUCH_PROCESS: 'NO_SUCH_PROCESS',
   GO_ERR_NOT_GO: 'NOT_GO',
   GO_ERR_NOT_ELF: 'NOT_GO',
   GO_ERR_NOT_A_FILE: 'BAD_REQUEST',
   GO_ERR_BAD_ELF: 'NOT_GO',
+  // a build-ID or build-info section that is there by name but not in the file: not a Go build we can use
+  GO_ERR_NO_SECTION: 'NOT_GO',
   GO_ERR_NO_DWARF: 'NO_SYMBOLS',
   GO_ERR_NO_SYMBOLS: 'NO_SYMBOLS',
   GO_ERR_BUILD_ID_MISMATCH: 'NO_SYMBOLS',
@@ -41,9 +50,11 @@ const MAP: Record<string, ErrorCode> = {
   SSH_ERR_REMOTE: 'REMOTE_FAILED',
   BRIDGE_ERR_CLOSING: 'SHUTTING_DOWN',
   BRIDGE_ERR_TOO_MANY_TARGETS: 'TOO_MANY_TARGETS',
+  // The manager retries on a fresh session: never sent.
+  BRIDGE_ERR_SESSION_CLOSED: 'INTERNAL',
 };
 
 export function toWireError(err: unknown): { code: ErrorCode; message: string } {
-  if (isBridgeError(err)) return { code: MAP[err.code] ?? 'INTERNAL', message: err.message };
+  if (isBridgeError(err)) return { code: MAP[err.code as InternalErrorCode] ?? 'INTERNAL', message: err.message };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
