@@ -5,9 +5,9 @@ import { portOpen } from './ports.ts';
 import { procStatus } from './proc.ts';
 
 interface Tap {
-  equal(a: unknown, b: unknown, msg?: string): void;
-  not(a: unknown, b: unknown, msg?: string): void;
-  notOk(v: unknown, msg?: string): void;
+  equal(found: unknown, wanted: unknown, message: string): unknown;
+  not(found: unknown, notWanted: unknown, message: string): unknown;
+  notOk(value: unknown, message: string): unknown;
 }
 
 /** The bound: from the signal to exit, detach and a closed port. */
