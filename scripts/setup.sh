@@ -13,7 +13,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 GO_DEBIAN=(1.19 1.21 1.22 1.23)
 # gcc + libc6-dev: the cgo fixture variant needs a C compiler and headers (--no-install-recommends
 # does not pull them in with golang-go); binutils: build-fixtures.sh inspects every build with readelf.
-APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus chromium fonts-dejavu-core gcc libc6-dev binutils)
+# systemd: systemd-analyze for the unit's test (systemd need not run); util-linux: unshare,
+# nsenter and setpriv, which the deploy tests use to run the unit's and the image's commands.
+APT_PKGS=(gdb gdbserver openssh-server openssh-client procps iproute2 prometheus chromium fonts-dejavu-core gcc libc6-dev binutils systemd util-linux)
 for v in "${GO_DEBIAN[@]}"; do APT_PKGS+=("golang-$v-go"); done
 
 # True when apt already has an enabled bookworm-backports source: an uncommented one-line

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import t from 'tap';
 import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
 import { cliEnv, createTempUser, REPO_ROOT } from '../support/cli.ts';
@@ -89,23 +88,11 @@ t.test('list-targets: what the policy refuses is not attachable, and says so', a
   t.match(none(other.pid), { attachable: true }, 'no policy: attachable');
 });
 
-/** memhog run as another user (setpriv); resolves once it is ready. */
+/** memhog run as another user; its PID once it is ready. */
 async function startAsUser(t: { teardown(fn: () => unknown): void }, user: { uid: number; gid: number }): Promise<number> {
-  const p = spawn('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--inh-caps=-all', fixture().path, '-control', '-deadline', '120s', '-heartbeat', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    p.stdin.end();
-    p.kill('SIGKILL');
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('memhog as another user: not ready in 15 s')), 15_000);
-    createInterface({ input: p.stdout }).on('line', (l) => {
-      if (!l.includes('"event":"ready"')) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    p.once('exit', (c) => reject(new Error(`memhog as another user exited (${c})`)));
-  });
-  return p.pid!;
+  const go = await GoTarget.start(fixture(), ['-heartbeat', '0'], {}, { asUser: user });
+  t.teardown(() => go.stop());
+  return go.pid;
 }
 
 t.test('--same-uid, unprivileged bridge: a root-owned target is refused by the policy; a target of its own user is read', async (t) => {

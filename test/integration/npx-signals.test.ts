@@ -4,25 +4,13 @@
 // not stopped) and close its port within 3 s, never linger orphaned.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import t from 'tap';
 import { TestClient } from '../support/bridge.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort, portOpen } from '../support/ports.ts';
 import { procStatus, until } from '../support/proc.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 /** Processes of the bridge listening on `port` (node, not the npm or sh above it). */
 function bridgeProcesses(port: number): number[] {

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { assertCleanStop } from '../support/clean-stop.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
+import { installTarball, packTarball, PACKAGE_ENV as env } from '../support/package-install.ts';
 import { freePort } from '../support/ports.ts';
 import { procStatus, until } from '../support/proc.ts';
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-// Without tap's loaders (NODE_OPTIONS): the installed package must stand on its own.
-const env = { ...process.env, NODE_OPTIONS: '', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
 t.setTimeout(600_000);
 const work = mkdtempSync(join(tmpdir(), 'mstat-package-'));
@@ -25,12 +24,10 @@ let tarball = '';
 const app = join(work, 'app');
 
 t.test('npm pack: the tarball holds the built code, the bins and the docs, no tests', async (t) => {
-  // --ignore-scripts: setup has built dist/; prepack's rebuild would swap it under other tests.
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, env, maxBuffer: 64 << 20 });
-  const info = (JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
-  tarball = join(work, info.filename);
-  const files = info.files.map((f) => f.path);
-  for (const need of ['dist/bin/mstat.js', 'dist/bin/mstat-bridge.js', 'dist/scripts/mstat.js', 'dist/bridge/main.js', 'dist/clients/shared/bridge-client.js', 'dist/clients/shared/bridge-client.d.ts', 'dist/protocol/index.d.ts', 'dist/clients/web/app.js', 'scripts/bin/mstat.js', 'scripts/bin/mstat-bridge.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
+  const packed = await packTarball(work);
+  tarball = packed.tarball;
+  const files = packed.files;
+  for (const need of ['scripts/deploy/systemd/mstat-bridge@.service', 'scripts/deploy/container/Dockerfile', 'scripts/deploy/prometheus/prometheus.yml', 'scripts/deploy/grafana/mstat-bridge.json', 'dist/bin/mstat.js', 'dist/bin/mstat-bridge.js', 'dist/scripts/mstat.js', 'dist/bridge/main.js', 'dist/clients/shared/bridge-client.js', 'dist/clients/shared/bridge-client.d.ts', 'dist/protocol/index.d.ts', 'dist/clients/web/app.js', 'scripts/bin/mstat.js', 'scripts/bin/mstat-bridge.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
     t.ok(files.includes(need), `ships ${need}`);
   }
   t.same(files.filter((f) => f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))), [], 'no tests, no TypeScript sources');
@@ -41,7 +38,7 @@ t.test('installed into an empty directory', async (t) => {
   const dir = app;
   mkdirSync(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir, env, maxBuffer: 64 << 20, timeout: 300_000 });
+  await installTarball(tarball, dir);
   t.ok(existsSync(join(dir, 'node_modules', '.bin', 'mstat')), 'the mstat bin is linked');
   t.ok(existsSync(join(dir, 'node_modules', '.bin', 'mstat-bridge')), 'the mstat-bridge bin is linked');
   const deps = readdirSync(join(dir, 'node_modules')).filter((d) => !d.startsWith('.'));
@@ -87,19 +84,10 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     t.teardown(() => go.stop());
     const port = await freePort();
     const child = spawn(join(app, 'node_modules', '.bin', 'mstat-bridge'), ['--listen', `127.0.0.1:${port}`, '--no-auth', '--log-level', 'warn', '--scrape-attach', String(go.pid)], { cwd: app, env: { ...env, MSTAT_CACHE_DIR: mkdtempSync(join(work, 'cache-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     t.teardown(() => child.kill('SIGKILL'));
     const traced = await until(() => (procStatus(go.pid)?.tracerPid ?? 0) !== 0, 30_000, 50);
     t.ok(traced, 'the target is attached (--scrape-attach)');
-    const t0 = performance.now();
-    child.kill(signal);
-    const code = await Promise.race([exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 3000).unref())]);
-    t.equal(code, 0, `exited 0 within 3 s (${(performance.now() - t0).toFixed(0)} ms)`);
-    const refused = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true);
-    t.ok(refused, 'the port is closed');
-    const s = procStatus(go.pid);
-    t.equal(s?.tracerPid, 0, 'the target is untraced');
-    t.not(s?.state, 'T', 'and not stopped');
+    await assertCleanStop(t, child, { signal, port, targetPid: go.pid });
     t.equal((await go.command('memstats')).event, 'memstats', 'and answers');
   });
 }

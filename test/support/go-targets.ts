@@ -73,8 +73,16 @@ export class GoTarget {
   stderrText = '';
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): Promise<GoTarget> {
-    const proc = spawn(build.path, ['-control', '-deadline', '120s', ...args], {
+  /**
+   * `opts.asUser`: run as that user (setpriv execs the program, so `pid` is the program's; needs
+   * root). `opts.prefix`: a command that runs the program (then `pid` is that command's).
+   */
+  static async start(build: FixtureBuild, args: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string; asUser?: { uid: number; gid: number }; prefix?: string[] } = {}): Promise<GoTarget> {
+    const argv = [build.path, '-control', '-deadline', '120s', ...args];
+    const u = opts.asUser;
+    if (u) argv.unshift('setpriv', '--reuid', String(u.uid), '--regid', String(u.gid), '--clear-groups', '--inh-caps=-all');
+    if (opts.prefix) argv.unshift(...opts.prefix);
+    const proc = spawn(argv[0]!, argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
       cwd: opts.cwd,

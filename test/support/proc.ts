@@ -1,5 +1,5 @@
 // /proc readers used by tests (and mirrored by the watchdog): is a process alive, stopped, traced?
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcStatus {
   state: string; // R, S, T, t, Z, …
@@ -114,4 +114,34 @@ export function gdbProcesses(ppid?: number): number[] {
     }
   }
   return out;
+}
+
+/** The PID namespace of `pid` (its /proc ns link, e.g. `pid:[4026532301]`). */
+export function pidNamespaceOf(pid: number): string {
+  return readlinkSync(`/proc/${pid}/ns/pid`);
+}
+
+/** Every process (host pid, state letter) in the PID namespace `ns`. */
+export function pidNamespaceMembers(ns: string): Array<{ pid: number; state: string }> {
+  const out: Array<{ pid: number; state: string }> = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readlinkSync(`/proc/${d}/ns/pid`) !== ns) continue;
+      out.push({ pid: Number(d), state: procStatus(Number(d))?.state ?? '?' });
+    } catch {
+      /* raced with exit */
+    }
+  }
+  return out;
+}
+
+/** The pid `pid` has inside its own PID namespace (the last NSpid entry). */
+export function innerPid(pid: number): number | undefined {
+  try {
+    const m = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]!.trim().split(/\s+/).at(-1)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
