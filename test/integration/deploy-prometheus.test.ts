@@ -4,7 +4,7 @@
 // file's path changed), and every PromQL query of scripts/deploy/grafana/mstat-bridge.json,
 // its template variables filled in as Grafana would, must return data.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -57,11 +57,14 @@ async function query(promPort: number, expr: string): Promise<Array<{ metric: Re
 /** A Grafana regex variable's value as it puts it in a PromQL string: regex-escaped, then each backslash doubled. */
 const regexEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\/g, '\\\\');
 
-t.test('a real Prometheus scrapes a bridge with the shipped config; every dashboard query returns data', async (t) => {
-  const go = await GoTarget.start(fixture(), ['-heartbeat', '0']);
+t.test('a real Prometheus scrapes a bridge with the shipped config; every dashboard query returns data; a restart continues the series', async (t) => {
+  // The program as a service has it: one executable path, followed across restarts.
+  const program = join(work, 'api');
+  copyFileSync(fixture().path, program);
+  const go = await GoTarget.start({ ...fixture(), path: program }, ['-heartbeat', '0']);
   t.teardown(() => go.stop());
   await go.command('gc'); // a GC cycle: pause quantiles and last-GC time are real
-  const { port: bridgePort } = await spawnBridgeProcess(t, { args: ['--token', TOKEN, '--scrape-attach', String(go.pid), '--scrape-interval', '250'] });
+  const { port: bridgePort } = await spawnBridgeProcess(t, { args: ['--token', TOKEN, '--scrape-attach', program, '--scrape-interval', '250'] });
 
   const tokenFile = join(work, 'token');
   writeFileSync(tokenFile, TOKEN + '\n', { mode: 0o600 });
@@ -88,7 +91,7 @@ t.test('a real Prometheus scrapes a bridge with the shipped config; every dashbo
   const heap = await query(promPort, 'go_memstats_heap_alloc_bytes');
   t.equal(heap.length, 1, 'one heap series');
   const exe = heap[0]?.metric.exe ?? '';
-  t.ok(exe.endsWith(fixture().path.split('/').at(-1)!), `labelled with the target's exe (${exe})`);
+  t.equal(exe, program, `labelled with the program's path (${exe})`);
   t.notOk('pid' in (heap[0]?.metric ?? {}), 'and no pid: the series outlives a restart of the target');
 
   // The dashboard's own variables.
@@ -109,4 +112,16 @@ t.test('a real Prometheus scrapes a bridge with the shipped config; every dashbo
       t.ok(Array.isArray(result) && result.length > 0, `"${p.title}": ${target.expr} ${result instanceof Error ? result.message : Array.isArray(result) && result.length > 0 ? '' : '(no data)'}`);
     }
   }
+
+  // The service restarts: a new process of the same executable. Its start time shows up under
+  // the same labels, and the heap has one series over both processes.
+  const startedBefore = Number((await query(promPort, `process_start_time_seconds{exe="${exe}"}`))[0]?.value[1]);
+  await go.stop();
+  await new Promise((r) => setTimeout(r, 1100)); // a later start time (USER_HZ ticks, whole seconds apart at least)
+  const again = await GoTarget.start({ ...fixture(), path: program }, ['-heartbeat', '0']);
+  t.teardown(() => again.stop());
+  const restarted = await until(async () => Number((await query(promPort, `process_start_time_seconds{exe="${exe}"}`))[0]?.value[1]) > startedBefore, 60_000, 500);
+  t.ok(restarted, 'the new process is scraped under the same exe label');
+  const series = await query(promPort, `count(count_over_time(go_memstats_heap_alloc_bytes{exe="${exe}"}[5m]))`);
+  t.equal(series[0]?.value[1], '1', 'one heap series across the restart (pid dropped, exe kept)');
 });

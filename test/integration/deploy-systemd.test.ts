@@ -13,7 +13,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { isLoopback } from '../../bridge/config.ts';
+import { isLoopback } from '../../bridge/config-schema.ts';
 import { assertCleanStop } from '../support/clean-stop.ts';
 import { createTempUser } from '../support/cli.ts';
 import { fixture, GoTarget } from '../support/go-targets.ts';
