@@ -392,6 +392,22 @@ t.test('error: ptrace not permitted (unprivileged user vs a root-owned target) �
   await expectUntouched(t, go);
 });
 
+t.test('error: CAP_SYS_PTRACE without CAP_DAC_OVERRIDE (another user\'s /proc/PID/mem) → 4 before gdb starts', async (t) => {
+  const user = createTempUser();
+  t.teardown(() => user.remove());
+  const home = tempDir(t, 'mstat-cli-home-');
+  chownSync(home, user.uid, user.gid);
+  const go = await startTarget(t, go126);
+  // The ptrace check passes with the capability; only the memory file's mode stands in the way.
+  const r = await runMstat(['--pid', String(go.pid)], {
+    asUser: { uid: user.uid, gid: user.gid, caps: ['sys_ptrace'] },
+    env: { HOME: home, MSTAT_CACHE_DIR: join(home, 'cache'), XDG_CACHE_HOME: undefined },
+  });
+  expectError(t, r, EXIT.ptrace, [new RegExp(`/proc/${go.pid}/mem`), /CAP_DAC_OVERRIDE/, /uid 0/]);
+  t.notMatch(r.stderr, /Unable to read memory/, 'refused before gdb tried');
+  await expectUntouched(t, go);
+});
+
 t.test('error: gdb missing (MSTAT_GDB=/nonexistent/gdb) → 5', async (t) => {
   const go = await startTarget(t, go126);
   const r = await runMstat(['--pid', String(go.pid)], { env: { ...cacheEnv(t), MSTAT_GDB: '/nonexistent/gdb' } });

@@ -28,7 +28,8 @@ export interface RunOptions {
   /** SIGKILL after this long (default 60 s); the result then has timedOut set */
   timeoutMs?: number;
   /** run as this user (through setpriv; the caller must be root) */
-  asUser?: { uid: number; gid: number };
+  /** run as this user; `caps`: capabilities it keeps (inheritable and ambient), e.g. ['sys_ptrace'] */
+  asUser?: { uid: number; gid: number; caps?: string[] };
   /** called with the child pid and each complete stderr line as it arrives */
   onStderrLine?: (line: string, pid: number) => void;
   /** called with the child pid and each complete stdout line as it arrives */
@@ -54,7 +55,9 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 
 /** `node --import tsx scripts/mstat.ts ...args`, from the repository root. */
 export function runMstat(args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const user = opts.asUser ? ['setpriv', '--reuid', String(opts.asUser.uid), '--regid', String(opts.asUser.gid), '--clear-groups', '--inh-caps=-all'] : [];
+  const caps = opts.asUser?.caps ?? [];
+  const capArgs = caps.length === 0 ? ['--inh-caps=-all'] : [`--inh-caps=-all,${caps.map((c) => `+${c}`).join(',')}`, `--ambient-caps=${caps.map((c) => `+${c}`).join(',')}`];
+  const user = opts.asUser ? ['setpriv', '--reuid', String(opts.asUser.uid), '--regid', String(opts.asUser.gid), '--clear-groups', ...capArgs] : [];
   // Through `env -u NODE_OPTIONS`: tap's process-info hook puts its loaders into every child's
   // NODE_OPTIONS, and they write under .tap/ on exit (which another user may not).
   const argv = ['-u', 'NODE_OPTIONS', ...user, process.execPath, '--import', 'tsx', MSTAT_SCRIPT, ...args];

@@ -1,6 +1,6 @@
 // Everything we can check about a local target before starting gdb, so that bad input
 // gets one clear line and the target is never touched.
-import { access, constants, readFile, readlink } from 'node:fs/promises';
+import { open, readFile, readlink } from 'node:fs/promises';
 import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from './go-version.ts';
 import { type ElfMachineName } from './elf.ts';
 import { readElfInfo } from './go-binary.ts';
@@ -53,7 +53,8 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   let exePath = procExe;
   try {
     exePath = await readlink(procExe);
-    await access(procExe, constants.R_OK);
+    // open(), not access(): access() drops a non-root caller's capabilities (CAP_SYS_PTRACE).
+    await (await open(procExe, 'r')).close();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
@@ -61,6 +62,24 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
     }
     if (code === 'ENOENT') throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} has no executable (a kernel thread?)`);
     throw procError(err, pid, `cannot read ${procExe}: ${(err as Error).message}`);
+  }
+
+  // gdb reads memory through /proc/PID/mem, the target user's file (0600): CAP_SYS_PTRACE lets
+  // another user attach, but not open it without CAP_DAC_OVERRIDE. Found here, it is one clear
+  // line; found by gdb, every read fails while the target is attached.
+  try {
+    await (await open(`/proc/${pid}/mem`, 'r')).close();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      const owner = Number(/^Uid:\s+\d+\s+(\d+)/m.exec(status)?.[1] ?? -1);
+      throw new GoError(
+        GoErrorCode.PTRACE_DENIED,
+        `not permitted to read the memory of process ${pid} (cannot open /proc/${pid}/mem: ${code}; it runs as uid ${owner}, the bridge as uid ${process.getuid?.() ?? '?'}): CAP_SYS_PTRACE alone does not open another user's memory; run the bridge as the target's user or as root, or add CAP_DAC_OVERRIDE`,
+        { cause: err },
+      );
+    }
+    throw procError(err, pid, `cannot open /proc/${pid}/mem: ${(err as Error).message}`);
   }
 
   const procElf = await readElfInfo(procExe);
