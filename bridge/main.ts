@@ -4,6 +4,20 @@
 // loading the server, gdb or logger code.
 import { configFromArgs, infoRequest, USAGE } from './config.ts';
 
+// Handled from the first moment: as PID 1 (a container) a signal with no handler is ignored,
+// and a stop asked for while the bridge is still starting happens as soon as it has started.
+let stopRequested: number | undefined;
+let stop = (code: number): void => {
+  stopRequested ??= code;
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(0));
+// The bin's handlers, installed before this bundle loaded (scripts/bin/mstat-bridge.js).
+const early = (globalThis as Record<symbol, { signals: string[]; handler: () => void } | undefined>)[Symbol.for('mstat-bridge.early-signals')];
+if (early) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, early.handler);
+  if (early.signals.length > 0) stop(0);
+}
+
 let cfg;
 try {
   cfg = configFromArgs(process.argv.slice(2));
@@ -28,15 +42,15 @@ const bridge = await startBridge(cfg, log).catch((err: unknown) => {
 });
 
 let stopping = false;
-async function stop(code: number): Promise<void> {
+stop = (code: number): void => {
   if (stopping) return;
   stopping = true;
-  await bridge.close().catch((err: unknown) => log.error({ err }, 'close failed'));
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-process.on('SIGHUP', () => void stop(0));
+  void bridge
+    .close()
+    .catch((err: unknown) => log.error({ err }, 'close failed'))
+    .then(() => process.exit(code));
+};
+if (stopRequested !== undefined) stop(stopRequested);
 // Started through npm (`npx mstat-bridge`, an npm script), a SIGTERM reaches npm, which exits
 // at once; its `sh -c` dies with it and we would be left orphaned, still listening and still
 // attached; a SIGHUP kills npm and leaves the shell. Such a launcher going away means stop.

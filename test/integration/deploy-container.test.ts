@@ -136,6 +136,29 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   });
 }
 
+t.test('own PID namespace: a SIGTERM while node (PID 1) is still loading stops it too (docker stop right after start)', async (t) => {
+  const port = await freePort();
+  const root = mkdtempSync(join(work, 'root-'));
+  const { child, output } = launch(containerEnv(root, port, { MSTAT_TOKEN: TOKEN }), ['unshare', '--pid', '--fork', '--mount-proc', ...command([])]);
+  t.teardown(() => child.kill('SIGKILL'));
+  // As soon as PID 1 runs the bin's first lines, before it listens. Node catches SIGTERM itself
+  // from the start (to reset the terminal, then it re-raises: ignored by PID 1), but not
+  // SIGHUP: a caught SIGHUP (bit 0 of SigCgt) is the bin's handlers.
+  let node = 0;
+  const catching = await until(() => {
+    node = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim() || 0);
+    const caught = node > 0 ? /^SigCgt:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${node}/status`, 'utf8'))?.[1] : undefined;
+    return caught !== undefined && (BigInt(`0x${caught}`) & 1n) !== 0n;
+  }, 10_000, 2);
+  t.ok(catching, 'node (PID 1) has the bridge\'s signal handlers');
+  t.notOk(await portOpen(port), 'and does not listen yet');
+  process.kill(node, 'SIGTERM');
+  const exited = await until(() => child.exitCode !== null, 10_000, 20);
+  t.ok(exited, `exited after the early SIGTERM ${exited ? '' : output()}`);
+  t.equal(child.exitCode, 0, 'with status 0 (a clean stop, not a kill)');
+  t.notOk(await portOpen(port), 'and not listening');
+});
+
 function comm(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
