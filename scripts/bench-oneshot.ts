@@ -114,7 +114,7 @@ const mstatBase = (dir: string) => (pid: number, cache: string): Run => timed([p
 
 // ------------------------------------------------------------------ main
 
-if (!existsSync(join(ROOT, 'dist', 'scripts', 'mstat.js'))) {
+if (!existsSync(join(ROOT, 'dist', 'bin', 'mstat.js'))) {
   note('building this checkout (npm run build)');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -383,7 +383,7 @@ async function classicRun(h: Hog, pyFile: string): Promise<{ ok: boolean; detail
 
 async function cliRun(h: Hog, cacheDir: string): Promise<{ ok: boolean; detail: string }> {
   try {
-    const r = await run('npx', ['tsx', 'scripts/mstat.ts', '--pid', String(h.pid)], { ...process.env, MSTAT_CACHE_DIR: cacheDir }, 60_000);
+    const r = await run('npx', ['tsx', 'clients/cli/mstat.ts', '--pid', String(h.pid)], { ...process.env, MSTAT_CACHE_DIR: cacheDir }, 60_000);
     let ok = r.code === 0;
     if (ok) {
       try {
@@ -596,7 +596,7 @@ function report(r: Result): void {
         row('mstat-bridge consistent sample', r.consistent, io(r.consistent)),
         row('cold open+first sample', r.cold, `layout resolved with ${median(r.coldCommands)} MI commands`),
         row('warm open+first sample', r.warm, 'layout from the cache'),
-        row('mstat CLI process (warm)', r.cli, '`npx tsx scripts/mstat.ts --pid P`'),
+        row('mstat CLI process (warm)', r.cli, '`npx tsx clients/cli/mstat.ts --pid P`'),
         row('classic gdb -batch + Python (whole process)', r.classic, 'all-stop attach, dump, detach'),
       ],
     ),

@@ -17,7 +17,7 @@ execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 
 // The two commands as bundles (esbuild, code-split at their dynamic imports): one file to
 // parse instead of ~650 modules (ours, execa's, zod's) cuts startup by ~150 ms.
 await build({
-  entryPoints: { mstat: join(ROOT, 'scripts', 'mstat.ts'), 'mstat-bridge': join(ROOT, 'bridge', 'main.ts') },
+  entryPoints: { mstat: join(ROOT, 'clients', 'cli', 'mstat.ts'), 'mstat-bridge': join(ROOT, 'bridge', 'main.ts') },
   outdir: join(DIST, 'bin'),
   bundle: true,
   splitting: true,

@@ -15,7 +15,7 @@ import { createRootLogger } from '../bridge/log.ts';
 import { BridgeClient, type WebSocketCtor } from '../clients/shared/bridge-client.ts';
 import { parseDuration } from '../clients/shared/duration.ts';
 import { readingFromMessage, type Reading } from '../clients/shared/reading.ts';
-import { LiveFrame, SHOW_CURSOR, watchBlock, watchLine } from '../clients/shared/watch-view.ts';
+import { LiveFrame, SHOW_CURSOR, watchBlock, watchLine } from '../clients/cli/watch-view.ts';
 
 const { values } = parseArgs({
   options: {

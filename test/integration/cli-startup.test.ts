@@ -32,10 +32,10 @@ function run(script: string, args: string[]): { status: number | null; stdout: s
 }
 
 const CASES: Array<{ script: string; args: string[]; status: number; out: RegExp; stream: 'stdout' | 'stderr' }> = [
-  { script: 'scripts/mstat.ts', args: ['--help'], status: 0, out: /^usage: mstat /, stream: 'stdout' },
-  { script: 'scripts/mstat.ts', args: ['--version'], status: 0, out: new RegExp(`^mstat-bridge ${VERSION.replace(/\./g, '\\.')}\\n$`), stream: 'stdout' },
-  { script: 'scripts/mstat.ts', args: ['-V'], status: 0, out: new RegExp(`^mstat-bridge ${VERSION.replace(/\./g, '\\.')}\\n$`), stream: 'stdout' },
-  { script: 'scripts/mstat.ts', args: ['--no-such-flag'], status: 2, out: /^mstat: /, stream: 'stderr' },
+  { script: 'clients/cli/mstat.ts', args: ['--help'], status: 0, out: /^usage: mstat /, stream: 'stdout' },
+  { script: 'clients/cli/mstat.ts', args: ['--version'], status: 0, out: new RegExp(`^mstat-bridge ${VERSION.replace(/\./g, '\\.')}\\n$`), stream: 'stdout' },
+  { script: 'clients/cli/mstat.ts', args: ['-V'], status: 0, out: new RegExp(`^mstat-bridge ${VERSION.replace(/\./g, '\\.')}\\n$`), stream: 'stdout' },
+  { script: 'clients/cli/mstat.ts', args: ['--no-such-flag'], status: 2, out: /^mstat: /, stream: 'stderr' },
   { script: 'bridge/main.ts', args: ['--help'], status: 0, out: /^usage: mstat-bridge /, stream: 'stdout' },
   { script: 'bridge/main.ts', args: ['--version'], status: 0, out: new RegExp(`^mstat-bridge ${VERSION.replace(/\./g, '\\.')}\\n$`), stream: 'stdout' },
   { script: 'bridge/main.ts', args: ['--no-such-flag'], status: 2, out: /^mstat-bridge: /, stream: 'stderr' },

@@ -380,7 +380,7 @@ t.test('error: ptrace not permitted (unprivileged user vs a root-owned target) â
   } catch {
     canRead = false;
   }
-  t.ok(canRead, `user ${user.name} can read scripts/mstat.ts and node_modules (directory modes: ${modes})`);
+  t.ok(canRead, `user ${user.name} can read clients/cli/mstat.ts and node_modules (directory modes: ${modes})`);
 
   const go = await startTarget(t, go126);
   t.equal(statSync(`/proc/${go.pid}`).uid, 0, 'the target runs as root');

@@ -27,7 +27,7 @@ t.test('npm pack: the tarball holds the built code, the bins and the docs, no te
   const packed = await packTarball(work);
   tarball = packed.tarball;
   const files = packed.files;
-  for (const need of ['scripts/deploy/systemd/mstat-bridge@.service', 'scripts/deploy/container/Dockerfile', 'scripts/deploy/prometheus/prometheus.yml', 'scripts/deploy/grafana/mstat-bridge.json', 'dist/bin/mstat.js', 'dist/bin/mstat-bridge.js', 'dist/scripts/mstat.js', 'dist/bridge/main.js', 'dist/clients/shared/bridge-client.js', 'dist/clients/shared/bridge-client.d.ts', 'dist/protocol/index.d.ts', 'dist/clients/web/app.js', 'scripts/bin/mstat.js', 'scripts/bin/mstat-bridge.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
+  for (const need of ['scripts/deploy/systemd/mstat-bridge@.service', 'scripts/deploy/container/Dockerfile', 'scripts/deploy/prometheus/prometheus.yml', 'scripts/deploy/grafana/mstat-bridge.json', 'dist/bin/mstat.js', 'dist/bin/mstat-bridge.js', 'dist/clients/cli/mstat.js', 'dist/bridge/main.js', 'dist/clients/shared/bridge-client.js', 'dist/clients/shared/bridge-client.d.ts', 'dist/protocol/index.d.ts', 'dist/clients/web/app.js', 'scripts/bin/mstat.js', 'scripts/bin/mstat-bridge.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
     t.ok(files.includes(need), `ships ${need}`);
   }
   t.same(files.filter((f) => f.startsWith('test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))), [], 'no tests, no TypeScript sources');

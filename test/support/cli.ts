@@ -1,4 +1,4 @@
-// Runs the real `mstat` CLI (scripts/mstat.ts through tsx) as a subprocess, for black-box tests,
+// Runs the real `mstat` CLI (clients/cli/mstat.ts through tsx) as a subprocess, for black-box tests,
 // plus the small fixtures those tests need: temp dirs, a temporary unprivileged user, file patches.
 import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
-export const MSTAT_SCRIPT = join(REPO_ROOT, 'scripts', 'mstat.ts');
+export const MSTAT_SCRIPT = join(REPO_ROOT, 'clients', 'cli', 'mstat.ts');
 
 export interface CliResult {
   code: number | null;
@@ -53,7 +53,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
-/** `node --import tsx scripts/mstat.ts ...args`, from the repository root. */
+/** `node --import tsx clients/cli/mstat.ts ...args`, from the repository root. */
 export function runMstat(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const caps = opts.asUser?.caps ?? [];
   const capArgs = caps.length === 0 ? ['--inh-caps=-all'] : [`--inh-caps=-all,${caps.map((c) => `+${c}`).join(',')}`, `--ambient-caps=${caps.map((c) => `+${c}`).join(',')}`];

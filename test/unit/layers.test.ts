@@ -1,7 +1,7 @@
 // The house's layer rules, on resolved import paths (issue 17): what may import what, and no
 // cycles. From the bottom: protocol (zod only) ← clients/shared (the code the bridge and the
 // clients share: formatters, the Prometheus exposition, the client) ← the clients (web, dap) and
-// the bridge ← the CLI, scripts and tests. Inside the bridge, ranks from the bottom: the leaves
+// the bridge ← the CLI (clients/cli), scripts and tests. Inside the bridge, ranks from the bottom: the leaves
 // (log, errors, settings), mi, go/binary, go/layout, go/decode, go/memory, the reader (go/*.ts),
 // access (local, core, remote; /proc), targets, server, and the entry files.
 import t from 'tap';
@@ -47,6 +47,8 @@ const SCRIPTS_USING_TEST_SUPPORT = new Set([
 export function violation(e: Edge): string | undefined {
   const { from, to } = e;
   if (from.startsWith('protocol/')) return to === 'zod' || to.startsWith('protocol/') ? undefined : 'protocol imports only zod and itself';
+  // The CLI (a product over the bridge's reader and the client) sits with the scripts, at the top.
+  if (from.startsWith('clients/cli/')) return to.startsWith('test/') || to.startsWith('scripts/') ? 'the CLI does not import tests or scripts' : undefined;
   if (from.startsWith('clients/')) {
     if (isPackage(to) || to.startsWith('protocol/') || to.startsWith('clients/shared/')) return undefined;
     const own = /^clients\/[^/]+\//.exec(from)![0];
@@ -75,6 +77,8 @@ t.test('the checker sees the graph and catches what it should (not vacuous)', as
     ['protocol/target.ts', 'clients/shared/reading.ts'],
     ['clients/shared/reading.ts', 'bridge/go/target.ts'],
     ['clients/web/main.ts', 'clients/dap/engine.ts'],
+    ['clients/dap/engine.ts', 'clients/cli/watch-view.ts'],
+    ['clients/cli/mstat.ts', 'test/support/cli.ts'],
     ['bridge/server/metrics.ts', 'clients/web/model.ts'],
     ['bridge/mi/client.ts', 'bridge/go/target.ts'],
     ['bridge/go/decode/flush.ts', 'bridge/go/memory/read.ts'],

@@ -1,9 +1,9 @@
-// scripts/mstat/args.ts, exit-codes.ts, bridge-connect.ts (the pure parts): every command
+// clients/cli/args.ts, exit-codes.ts, bridge-connect.ts (the pure parts): every command
 // line form, every refusal, and the mapping of internal and wire codes onto exit statuses.
 import t from 'tap';
-import { parseCommand, UsageError } from '../../scripts/mstat/args.ts';
-import { describeConnectFailure } from '../../scripts/mstat/bridge-connect.ts';
-import { EXIT, exitForLocalCode, exitForWireCode } from '../../scripts/mstat/exit-codes.ts';
+import { parseCommand, UsageError } from '../../clients/cli/args.ts';
+import { describeConnectFailure } from '../../clients/cli/bridge-connect.ts';
+import { EXIT, exitForLocalCode, exitForWireCode } from '../../clients/cli/exit-codes.ts';
 import { ERROR_CODES } from '../../protocol/errors.ts';
 
 const local = { kind: 'local' } as const;

@@ -1,4 +1,4 @@
-// clients/shared/watch-view.ts and its helpers (human-units.ts, duration.ts, reading.ts,
+// clients/cli/watch-view.ts and its helpers (human-units.ts, duration.ts, reading.ts,
 // target-table.ts): the live view of `mstat --watch` / the demo from two recorded readings,
 // the in-place redraw's escape sequences, human units, durations, the --list table.
 import { readFileSync } from 'node:fs';
@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../clients/shared/duration.ts';
-import { formatBytes, formatCount, formatDeltaBytes, formatDeltaCount, formatNs, formatPercent } from '../../clients/shared/human-units.ts';
+import { formatBytes, formatCount, formatDeltaBytes, formatDeltaCount, formatNs, formatPercent } from '../../clients/cli/human-units.ts';
 import { readingFromMessage, type Reading } from '../../clients/shared/reading.ts';
-import { formatTargetJsonLines, formatTargetTable } from '../../clients/shared/target-table.ts';
-import { LiveFrame, SHOW_CURSOR, watchBlock, watchLine, watchRates } from '../../clients/shared/watch-view.ts';
+import { formatTargetJsonLines, formatTargetTable } from '../../clients/cli/target-table.ts';
+import { LiveFrame, SHOW_CURSOR, watchBlock, watchLine, watchRates } from '../../clients/cli/watch-view.ts';
 import { MemStatsSchema, MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import { SampleMessageSchema } from '../../protocol/server-messages.ts';
 

@@ -1,7 +1,7 @@
 // `mstat --list`: the Go processes of this host (a /proc scan that touches no process) or
 // of the bridge's host (its list-targets).
 import { listGoProcesses } from '../../bridge/targets/discovery.ts';
-import { formatTargetJsonLines, formatTargetTable } from '../../clients/shared/target-table.ts';
+import { formatTargetJsonLines, formatTargetTable } from './target-table.ts';
 import type { TargetListing } from '../../protocol/target.ts';
 import type { Via } from './args.ts';
 import { bridgeCliError, connectBridge } from './bridge-connect.ts';

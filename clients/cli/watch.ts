@@ -1,8 +1,8 @@
-// `mstat --watch`: readings at an interval into the live view (clients/shared/watch-view.ts),
+// `mstat --watch`: readings at an interval into the live view (clients/cli/watch-view.ts),
 // redrawn in place on a terminal, one line each otherwise. Stopping (Ctrl-C) is the
 // caller's: it closes the source and exits.
-import { LiveFrame, watchBlock, watchLine } from '../../clients/shared/watch-view.ts';
-import type { Reading } from '../../clients/shared/reading.ts';
+import { LiveFrame, watchBlock, watchLine } from './watch-view.ts';
+import type { Reading } from '../shared/reading.ts';
 import { CliError } from './exit-codes.ts';
 import type { Source } from './source.ts';
 

@@ -3,10 +3,10 @@
 // or a log. Values in human units, changes since the previous reading. Pure (no I/O, no Node
 // APIs); uint64s become numbers only for display (human-units.ts) and for rates.
 import type { MemStats } from '../../protocol/memstats.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../shared/duration.ts';
 import { formatBytes, formatCount, formatDeltaBytes, formatDeltaCount, formatNs, formatPercent } from './human-units.ts';
-import { recentPauses } from './memstats-format.ts';
-import type { Reading } from './reading.ts';
+import { recentPauses } from '../shared/memstats-format.ts';
+import type { Reading } from '../shared/reading.ts';
 
 export interface WatchTarget {
   pid: number;

@@ -1,7 +1,7 @@
 // One reading on stdout in the chosen format, and what is not exact about it on stderr.
-import { formatMemStatsJson, formatMemStatsPprof, formatMemStatsText } from '../../clients/shared/memstats-format.ts';
-import { renderTargetMetrics } from '../../clients/shared/prometheus-format.ts';
-import type { Reading } from '../../clients/shared/reading.ts';
+import { formatMemStatsJson, formatMemStatsPprof, formatMemStatsText } from '../shared/memstats-format.ts';
+import { renderTargetMetrics } from '../shared/prometheus-format.ts';
+import type { Reading } from '../shared/reading.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 import type { ReadFormat } from './args.ts';
 

@@ -2,7 +2,7 @@
 // Authorization header, and a failed connection told apart (refused, wrong token, not a
 // bridge, no answer) in one line with exit status 7.
 import WebSocket from 'ws';
-import { BridgeClient, BridgeClientError, type WebSocketCtor } from '../../clients/shared/bridge-client.ts';
+import { BridgeClient, BridgeClientError, type WebSocketCtor } from '../shared/bridge-client.ts';
 import { defaultTokenFile, readTokenFile } from '../../bridge/token-file.ts';
 import { CliError, EXIT, exitForWireCode } from './exit-codes.ts';
 

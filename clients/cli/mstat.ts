@@ -4,12 +4,12 @@
 // owns the process: exit statuses, signals, stdout.
 // Only argument parsing, help and exit codes are loaded up front: --help, --version and a
 // usage error answer without loading gdb, ws or pino code (each path imports what it uses).
-import { parseCommand, UsageError, type Command } from './mstat/args.ts';
-import { CliError, EXIT } from './mstat/exit-codes.ts';
-import { HELP, USAGE } from './mstat/help.ts';
-import type { Reading } from '../clients/shared/reading.ts';
-import type { TargetRef } from '../protocol/target.ts';
-import type { Source } from './mstat/source.ts';
+import { parseCommand, UsageError, type Command } from './args.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { HELP, USAGE } from './help.ts';
+import type { Reading } from '../shared/reading.ts';
+import type { TargetRef } from '../../protocol/target.ts';
+import type { Source } from './source.ts';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`mstat: ${message}\n`);
@@ -28,17 +28,17 @@ if (cmd.kind === 'help') {
   process.exit(EXIT.ok);
 }
 if (cmd.kind === 'version') {
-  const { packageVersion } = await import('../bridge/version.ts');
+  const { packageVersion } = await import('../../bridge/version.ts');
   process.stdout.write(packageVersion() + '\n');
   process.exit(EXIT.ok);
 }
-const { createRootLogger } = await import('../bridge/log.ts');
+const { createRootLogger } = await import('../../bridge/log.ts');
 
 const log = createRootLogger({ level: cmd.logLevel, name: 'mstat', destination: 'stderr' });
 const tty = cmd.kind === 'watch' && process.stdout.isTTY === true;
 // The live view hides the cursor while it redraws; every way out shows it again.
 if (tty) {
-  const { SHOW_CURSOR } = await import('../clients/shared/watch-view.ts');
+  const { SHOW_CURSOR } = await import('./watch-view.ts');
   process.on('exit', () => process.stdout.write(SHOW_CURSOR));
 }
 
@@ -68,17 +68,17 @@ async function open(c: Extract<Command, { kind: 'read' | 'watch' }>, intervalMs:
   const t = c.target;
   const ref: TargetRef = t.kind === 'core' ? { core: t.core, exe: t.exe } : { ...(t.kind === 'ssh' ? { ssh: t.ssh } : {}), pid: t.pid, ...(t.exe ? { exe: t.exe } : {}) };
   if (c.via.kind === 'bridge') {
-    const { openBridge } = await import('./mstat/bridge-source.ts');
+    const { openBridge } = await import('./bridge-source.ts');
     return openBridge({ url: c.via.url, token: c.via.token, target: ref, mode: c.mode, intervalMs });
   }
-  const { openLocal } = await import('./mstat/local-source.ts');
+  const { openLocal } = await import('./local-source.ts');
   return openLocal({ target: ref, sshConfig: t.kind === 'ssh' ? t.sshConfig : undefined, mode: c.mode, intervalMs, log });
 }
 
 try {
   switch (cmd.kind) {
     case 'list': {
-      const { formatTargets, listTargets } = await import('./mstat/list.ts');
+      const { formatTargets, listTargets } = await import('./list.ts');
       const targets = await listTargets(cmd.via);
       if (stopping) await parked();
       process.stdout.write(formatTargets(targets, cmd.format, cmd.via));
@@ -99,7 +99,7 @@ try {
           process.stderr.write(`mstat: ${err.message}\n`);
         }
       }
-      const { formatReading, readingNotes } = await import('./mstat/output.ts');
+      const { formatReading, readingNotes } = await import('./output.ts');
       const rss = cmd.format === 'pprof' ? source.maxRss() : undefined;
       await source.close();
       if (stopping) await parked();
@@ -109,7 +109,7 @@ try {
     }
     case 'watch': {
       opening = open(cmd, cmd.intervalMs);
-      const [source, { runWatch }] = await Promise.all([opening, import('./mstat/watch.ts')]);
+      const [source, { runWatch }] = await Promise.all([opening, import('./watch.ts')]);
       await runWatch(source, {
         intervalMs: cmd.intervalMs,
         count: cmd.count,

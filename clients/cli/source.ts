@@ -1,6 +1,6 @@
 // Where mstat's readings come from. A local gdb attach and a bridge subscription behave the
 // same to the one-shot and --watch code: readings at an interval, errors as CliError.
-import type { Reading } from '../../clients/shared/reading.ts';
+import type { Reading } from '../shared/reading.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 
 export interface Source {

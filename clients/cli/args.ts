@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SshDestinationSchema } from '../../protocol/target.ts';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../protocol/client-messages.ts';
-import { parseDuration } from '../../clients/shared/duration.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { LOG_LEVELS, type LogLevel } from '../../bridge/log-levels.ts';
 
 export type ReadFormat = 'json' | 'text' | 'pprof' | 'prom';

@@ -1,7 +1,7 @@
 // Readings from a running bridge: one subscription, its samples decoded (uint64 → bigint)
 // into the same Reading a local attach gives.
-import type { BridgeClient, Subscription } from '../../clients/shared/bridge-client.ts';
-import { readingFromMessage, type Reading } from '../../clients/shared/reading.ts';
+import type { BridgeClient, Subscription } from '../shared/bridge-client.ts';
+import { readingFromMessage, type Reading } from '../shared/reading.ts';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
 import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { bridgeCliError, connectBridge } from './bridge-connect.ts';

@@ -6,7 +6,7 @@ import { GoErrorCode } from '../../bridge/go/errors.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import type { Logger } from '../../bridge/log.ts';
 import { accessFor } from '../../bridge/access/access-for.ts';
-import type { Reading } from '../../clients/shared/reading.ts';
+import type { Reading } from '../shared/reading.ts';
 import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { CliError, EXIT, exitForLocalCode } from './exit-codes.ts';
 import type { Source } from './source.ts';
