@@ -28,6 +28,10 @@ export const SampleMetaSchema = z.object({
 });
 export type SampleMeta = z.output<typeof SampleMetaSchema>;
 
+/** What every reading says about itself, whoever took it (the bridge, or mstat in process). */
+export const ReadingMetaSchema = SampleMetaSchema.pick({ mode: true, torn: true, attempts: true, readNs: true, pauseNs: true, reads: true, bytes: true });
+export type ReadingMeta = z.output<typeof ReadingMetaSchema>;
+
 /** Rates between this sample and the previous one of the same target. */
 export const RatesSchema = z.object({
   intervalMs: z.number(),

@@ -5,6 +5,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
 import type { ProcessStats } from '../../protocol/process-stats.ts';
+import type { SampleMode } from '../../protocol/client-messages.ts';
+import type { ReadingMeta } from '../../protocol/server-messages.ts';
 import type { MiClient } from '../mi/client.ts';
 import { dataEvaluateExpression, dataReadMemoryBytes } from '../mi/commands/data.ts';
 import { environmentCd } from '../mi/commands/environment.ts';
@@ -34,21 +36,10 @@ import { gdbPath, type GdbPath } from './binary/gdb-path.ts';
 import { StopWatcher, type LastingStop } from './stop-monitor.ts';
 import { VforkGate } from './vfork-gate.ts';
 
-export type SampleMode = 'live' | 'consistent';
+export type { SampleMode } from '../../protocol/client-messages.ts';
 
-export interface SampleMeta {
-  mode: SampleMode;
-  /** attempts taken (a torn read is retried) */
-  attempts: number;
-  /** why the returned snapshot is torn; empty if it is consistent */
-  torn: string[];
-  /** wall time of the sample */
-  readNs: bigint;
-  /** consistent mode: time between stopping and resuming the target */
-  pauseNs: bigint;
-  /** MI commands sent for memory */
-  reads: number;
-  bytes: number;
+/** The protocol's reading facts (meta of a sample frame, less what the server adds), and the plan's misses. */
+export interface SampleMeta extends ReadingMeta {
   /** reads the plan did not cover (each a command of its own, in a later round) */
   misses: number;
 }

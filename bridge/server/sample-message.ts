@@ -1,12 +1,14 @@
-// Builds `sample` frames. The MemStats part (most of the bytes) is encoded once per sample
-// and spliced into every subscriber's frame, so 1,000 subscribers cost 1,000 small strings,
-// not 1,000 zod encodes of 600 uint64s.
+// Builds `sample` frames with the protocol's own schema (z.encode: the one encoder of the
+// wire format). MemStats (most of the bytes) is encoded once per sample and spliced into every
+// subscriber's frame, so 1,000 subscribers cost 1,000 small encodes, not 1,000 of 600 uint64s.
 import { z } from 'zod';
 import { MemStatsSchema } from '../../protocol/memstats.ts';
-import { ProcessStatsSchema, RuntimeStatsSchema } from '../../protocol/process-stats.ts';
-import type { Rates, SampleMeta } from '../../protocol/server-messages.ts';
+import { SampleMessageSchema, type Rates, type SampleMeta } from '../../protocol/server-messages.ts';
 import type { TargetInfo } from '../../protocol/target.ts';
 import type { Sample } from '../go/target.ts';
+
+/** Everything of a frame but MemStats, which is spliced in already encoded. */
+const FrameWithoutMemStatsSchema = SampleMessageSchema.omit({ memstats: true });
 
 const memstatsJson = new WeakMap<Sample, string>();
 
@@ -52,20 +54,16 @@ export function sampleMeta(s: Sample, dropped: number): SampleMeta {
 
 /** The wire JSON of one sample frame. */
 export function sampleFrame(subscription: string, seq: number, info: TargetInfo, s: Sample, r: Rates | undefined, dropped: number): string {
-  const meta = sampleMeta(s, dropped);
-  const wireMeta = {
-    ...meta,
-    readNs: meta.readNs.toString(),
-    pauseNs: meta.pauseNs.toString(),
-    estimated: Object.fromEntries(Object.entries(meta.estimated).map(([k, q]) => [k, q.kind === 'estimated' ? { ...q, bound: q.bound.toString() } : q])),
-  };
-  const wireRates = r ? { ...r, lastPauseNs: r.lastPauseNs.toString() } : undefined;
-  return (
-    `{"type":"sample","subscription":${JSON.stringify(subscription)},"seq":${seq},"time":${JSON.stringify(s.time.toISOString())},` +
-    `"target":${JSON.stringify(info)},"memstats":${encodedMemStats(s)},` +
-    (wireRates ? `"rates":${JSON.stringify(wireRates)},` : '') +
-    `"runtime":${JSON.stringify(z.encode(RuntimeStatsSchema, s.runtime))},` +
-    (s.process ? `"process":${JSON.stringify(z.encode(ProcessStatsSchema, s.process))},` : '') +
-    `"meta":${JSON.stringify(wireMeta)}}`
-  );
+  const frame = z.encode(FrameWithoutMemStatsSchema, {
+    type: 'sample',
+    subscription,
+    seq,
+    time: s.time.toISOString(),
+    target: info,
+    rates: r,
+    meta: sampleMeta(s, dropped),
+    runtime: s.runtime,
+    process: s.process,
+  });
+  return `${JSON.stringify(frame).slice(0, -1)},"memstats":${encodedMemStats(s)}}`;
 }

@@ -31,7 +31,7 @@ function parseGoJson(text: string): MemStats {
 const recording = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'memstats', 'go1.26.8.json'), 'utf8')) as { expectedJson: string };
 
 function reading(m: MemStats, at: number, over: Partial<Reading['meta']> = {}, estimated: Reading['estimated'] = {}): Reading {
-  return { time: new Date(at), memstats: m, estimated, meta: { mode: 'live', torn: [], attempts: 1, readNs: 1_234_000n, pauseNs: 0n, reads: 12, ...over } };
+  return { time: new Date(at), memstats: m, estimated, meta: { mode: 'live', torn: [], attempts: 1, readNs: 1_234_000n, pauseNs: 0n, reads: 12, bytes: 4096, ...over } };
 }
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0, 0);
