@@ -11,7 +11,7 @@ import { gdbPath, type GdbPath } from '../go/binary/gdb-path.ts';
 import { PT_LOAD } from '../go/binary/elf.ts';
 import { readElfInfo } from '../go/binary/go-binary.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
-import type { Preflight } from '../go/binary/preflight.ts';
+import type { Preflight } from '../go/target-access.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 
 export class CoreAccess implements TargetAccess {

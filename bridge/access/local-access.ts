@@ -10,7 +10,8 @@ import { ProcessStatsCache, readLocalProcFiles } from './proc/process-stats.ts';
 import type { ProcessStats } from '../../protocol/process-stats.ts';
 import { ensureRunning, processAlive } from './watchdog.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
-import { PTRACE_HINT, preflightLocal, type Preflight } from '../go/binary/preflight.ts';
+import { PTRACE_HINT, preflightLocal } from './local-preflight.ts';
+import { type Preflight } from '../go/target-access.ts';
 import type { TargetAccess } from '../go/target-access.ts';
 
 export class LocalAccess implements TargetAccess {

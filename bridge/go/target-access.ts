@@ -4,7 +4,8 @@
 import type { Logger } from '../log.ts';
 import type { ProcessStats } from '../../protocol/process-stats.ts';
 import type { MiClient } from '../mi/client.ts';
-import type { Preflight } from './binary/preflight.ts';
+import type { ElfMachineName } from './binary/elf.ts';
+import type { GoVersion } from './binary/go-version.ts';
 
 export type TargetKind = 'local' | 'remote' | 'core';
 
@@ -50,4 +51,21 @@ export interface TargetAccess {
   readonly frozen: boolean;
   /** Added to the target's description on the wire (the remote host, the core file). */
   readonly labels: { host?: string; core?: string };
+}
+
+/** What is known of a target before gdb starts (each access makes it its own way). */
+export interface Preflight {
+  pid: number;
+  /**
+   * What gdb loads symbols from: the user's --exe or /proc/PID/exe. Absent for a remote
+   * target whose executable gdb fetches over the link at attach time.
+   */
+  symbolFile?: string;
+  /** The path the process was started from (for display). */
+  exePath: string;
+  buildId: string;
+  version: GoVersion;
+  machineName: ElfMachineName;
+  /** position-independent (ELF type DYN): addresses need the load bias */
+  pie: boolean;
 }

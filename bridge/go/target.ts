@@ -25,7 +25,7 @@ import { loadLayout, saveLayout } from './layout/layout-cache.ts';
 import { LayoutResolver } from './layout/layout.ts';
 import { decodeSnapshot, type DecodedSample } from './decode/memstats.ts';
 import { MiMemory, type Memory } from './memory/memory.ts';
-import type { Preflight } from './binary/preflight.ts';
+import type { Preflight } from './target-access.ts';
 import { readSnapshot } from './memory/read.ts';
 import { HEX_COSTS, LOCAL_COSTS, PlannedMemory, ReadPlan, REMOTE_COSTS } from './memory/read-plan.ts';
 import { DumpDir } from './memory/dump-dir.ts';

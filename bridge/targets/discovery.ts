@@ -6,6 +6,7 @@
 // the file, so a listing of an unchanged host re-parses nothing. Every per-process step
 // tolerates the process exiting under us; one bad process never fails the listing.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { parseProcStatus, type ProcStatus } from '../access/proc/proc-status.ts';
 import type { TargetListing } from '../../protocol/target.ts';
 import { archFor } from '../go/decode/arch.ts';
 import { goVersionProblem } from '../go/binary/go-version.ts';
@@ -95,24 +96,6 @@ async function exeFacts(path: string): Promise<ExeFacts | undefined> {
   return facts;
 }
 
-interface ProcStatus {
-  state: string;
-  tracerPid: number;
-  /** real, effective, saved, fs */
-  uids: number[];
-  gids: number[];
-}
-
-function parseStatus(s: string): ProcStatus {
-  const ids = (name: string): number[] => (new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(s)?.[1] ?? '').trim().split(/\s+/).filter((x) => x !== '').map(Number);
-  return {
-    state: /^State:\s+(\S)/m.exec(s)?.[1] ?? '?',
-    tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0'),
-    uids: ids('Uid'),
-    gids: ids('Gid'),
-  };
-}
-
 /** What we are allowed to do, read once per listing. */
 interface Self {
   euid: number;
@@ -127,9 +110,8 @@ async function selfFacts(): Promise<Self> {
   const egid = process.getegid?.() ?? -1;
   let capPtrace = euid === 0;
   try {
-    const st = await readFile('/proc/self/status', 'utf8');
-    const capEff = /^CapEff:\s+([0-9a-f]+)/m.exec(st)?.[1];
-    if (capEff !== undefined) capPtrace = ((BigInt(`0x${capEff}`) >> CAP_SYS_PTRACE) & 1n) === 1n;
+    const capEff = parseProcStatus(await readFile('/proc/self/status', 'utf8')).capEff;
+    if (capEff !== undefined) capPtrace = ((capEff >> CAP_SYS_PTRACE) & 1n) === 1n;
   } catch {
     /* keep the uid guess */
   }
@@ -197,7 +179,7 @@ function ownTracerTest(self: number | undefined, extra: Iterable<number> | undef
       } catch {
         return false;
       }
-      p = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? '0');
+      p = parseProcStatus(status).ppid;
       if (p === self) return true;
     }
     return false;
@@ -238,7 +220,7 @@ async function inspect(pid: number, me: Self, isOwnTracer: (tracer: number) => P
   // Only Go processes get this far (kernel threads and most others stop at the readlink).
   let st: ProcStatus;
   try {
-    st = parseStatus(await readFile(`/proc/${pid}/status`, 'utf8'));
+    st = parseProcStatus(await readFile(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined; // exited
   }

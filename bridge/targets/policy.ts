@@ -2,6 +2,7 @@
 // refuses before anything touches them. A refusal is BRIDGE_ERR_POLICY (wire:
 // PERMISSION_DENIED); what cannot be checked is refused too, never waved through.
 import { existsSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { parseProcStatus } from '../access/proc/proc-status.ts';
 import { BridgeErrorCode, ServiceError } from '../errors.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import type { TargetRef } from '../../protocol/target.ts';
@@ -29,9 +30,9 @@ export interface PolicyFacts {
 
 export const procFacts: PolicyFacts = {
   uids(pid) {
-    const m = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    if (!m) throw new Error(`no Uid line in /proc/${pid}/status`);
-    return [Number(m[1]), Number(m[2]), Number(m[3])];
+    const uids = parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).uids;
+    if (uids.length < 3) throw new Error(`no Uid line in /proc/${pid}/status`);
+    return [uids[0]!, uids[1]!, uids[2]!];
   },
   // The kernel's link text is already canonical (no symlinks); realpath() only adds "(deleted)" trouble.
   exe: (pid) => readlinkSync(`/proc/${pid}/exe`),

@@ -1,11 +1,11 @@
 // Readings through our own gdb: a process on this host (attached non-stop), one on another
 // host over ssh, or a core file.
-import { readFileSync } from 'node:fs';
 import { isBridgeError } from '../../bridge/errors.ts';
 import { GoErrorCode } from '../../bridge/go/errors.ts';
 import { TargetReader } from '../../bridge/go/target.ts';
 import type { Logger } from '../../bridge/log.ts';
 import { accessFor } from '../../bridge/access/access-for.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
 import type { Reading } from '../shared/reading.ts';
 import type { TargetInfo, TargetRef } from '../../protocol/target.ts';
 import { CliError, EXIT, exitForLocalCode } from './exit-codes.ts';
@@ -80,12 +80,8 @@ class LocalSource implements Source {
   maxRss(): bigint | undefined {
     const ref = this.opts.target;
     if ('core' in ref || 'ssh' in ref) return undefined; // no /proc of it here
-    try {
-      const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${ref.pid}/status`, 'utf8'))?.[1];
-      return kb === undefined ? undefined : BigInt(kb) * 1024n;
-    } catch {
-      return undefined;
-    }
+    const kib = readProcStatus(ref.pid)?.vmHwmKiB;
+    return kib === undefined ? undefined : BigInt(kib) * 1024n;
   }
 
   close(): Promise<void> {

@@ -1,20 +1,43 @@
-// What /proc says about a local process and its threads: state letter and tracer. Read by the
-// watchdog (a target left stopped) and by the stop monitor (a target stopped while attached).
+// What /proc says about a process and its threads. parseProcStatus is the one reader of a
+// /proc/PID/status text (local, or fetched over ssh); the rest reads this host's /proc for the
+// watchdog (a target left stopped), the stop monitor and the vfork gate.
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStatus {
   /** R, S, D, T (stopped), t (tracing stop), Z, X, … */
   state: string;
   tracerPid: number;
+  ppid: number;
+  /** real, effective, saved, filesystem */
+  uids: number[];
+  gids: number[];
+  /** CapEff; undefined when the line is absent */
+  capEff: bigint | undefined;
+  /** peak resident set (VmHWM) in KiB; undefined for a kernel thread or a zombie */
+  vmHwmKiB: number | undefined;
 }
 
-export function readProcStatus(pid: number): ProcStatus | undefined {
+/** A /proc/PID/status text. Pure. */
+export function parseProcStatus(text: string): ProcStatus {
+  const line = (name: string): string | undefined => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const ids = (name: string): number[] => (line(name) ?? '').split(/\s+/).filter((x) => x !== '').map(Number);
+  const capEff = line('CapEff');
+  const hwm = /^(\d+) kB$/.exec(line('VmHWM') ?? '')?.[1];
+  return {
+    state: /^\S/.exec(line('State') ?? '')?.[0] ?? '?',
+    tracerPid: Number(line('TracerPid') ?? '0'),
+    ppid: Number(line('PPid') ?? '0'),
+    uids: ids('Uid'),
+    gids: ids('Gid'),
+    capEff: capEff !== undefined && /^[0-9a-f]+$/.test(capEff) ? BigInt(`0x${capEff}`) : undefined,
+    vmHwmKiB: hwm === undefined ? undefined : Number(hwm),
+  };
+}
+
+/** This host's /proc/PID/status, or undefined when the process is gone. */
+export function readProcStatus(pid: number | 'self'): ProcStatus | undefined {
   try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return {
-      state: /^State:\s+(\S)/m.exec(s)?.[1] ?? '?',
-      tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(s)?.[1] ?? '0'),
-    };
+    return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined;
   }

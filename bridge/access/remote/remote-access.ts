@@ -6,7 +6,7 @@
 import { archFor } from '../../go/decode/arch.ts';
 import { GoError, GoErrorCode } from '../../go/errors.ts';
 import { attachError } from '../local-access.ts';
-import type { Preflight } from '../../go/binary/preflight.ts';
+import type { Preflight } from '../../go/target-access.ts';
 import type { TargetAccess } from '../../go/target-access.ts';
 import type { Logger } from '../../log.ts';
 import type { MiClient } from '../../mi/client.ts';

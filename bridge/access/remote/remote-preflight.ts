@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from '../../go/binary/go-version.ts';
 import { readElfInfo } from '../../go/binary/go-binary.ts';
 import { GoError, GoErrorCode } from '../../go/errors.ts';
-import type { Preflight } from '../../go/binary/preflight.ts';
+import type { Preflight } from '../../go/target-access.ts';
+import { parseProcStatus, type ProcStatus } from '../proc/proc-status.ts';
 import { SshError, SshErrorCode } from './errors.ts';
 import { remoteExeFacts, type RemoteExeFacts } from './exe-facts.ts';
 import { bytesOf, exeFunctions, int, sections, shCommand } from './remote-sh.ts';
@@ -66,21 +67,11 @@ export function checkTools(sec: Map<string, string[]>, host: string): void {
   if (missing.length > 0) throw new SshError(SshErrorCode.REMOTE, `${host} lacks ${missing.join(', ')}, which the bridge's remote scripts need; install coreutils and grep there`);
 }
 
-export interface ProcFacts {
-  uids: number[];
-  gids: number[];
-  state: string;
-  tracerPid: number;
-}
-
-export function parseStatus(lines: string[]): ProcFacts {
-  const text = lines.join('\n');
-  const ids = (name: string): number[] => (new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(text)?.[1] ?? '').trim().split(/\s+/).filter((x) => x !== '').map(Number);
-  return { uids: ids('Uid'), gids: ids('Gid'), state: /^State:\s+(\S)/m.exec(text)?.[1] ?? '?', tracerPid: Number(/^TracerPid:\s+(\d+)/m.exec(text)?.[1] ?? '0') };
-}
+/** The remote /proc/PID/status, as its lines came over ssh. */
+export const parseStatus = (lines: string[]): ProcStatus => parseProcStatus(lines.join('\n'));
 
 /** Why the kernel would refuse our ptrace (ptrace_may_access + Yama), in a few words; undefined if allowed. */
-export function remotePtraceDenial(me: RemoteSelf, st: ProcFacts): string | undefined {
+export function remotePtraceDenial(me: RemoteSelf, st: ProcStatus): string | undefined {
   if (me.yama === 3) return 'ptrace is disabled there (yama ptrace_scope=3)';
   if (me.capPtrace) return undefined;
   const same = st.uids.length > 0 && st.uids.slice(0, 3).every((u) => u === me.uid) && st.gids.slice(0, 3).every((g) => g === me.gid);

@@ -1,26 +1,11 @@
 // Everything we can check about a local target before starting gdb, so that bad input
 // gets one clear line and the target is never touched.
 import { open, readFile, readlink } from 'node:fs/promises';
-import { goVersionSupported, MIN_GO_MINOR, parseGoVersion, type GoVersion } from './go-version.ts';
-import { type ElfMachineName } from './elf.ts';
-import { readElfInfo } from './go-binary.ts';
-import { GoError, GoErrorCode } from '../errors.ts';
-
-export interface Preflight {
-  pid: number;
-  /**
-   * What gdb loads symbols from: the user's --exe or /proc/PID/exe. Absent for a remote
-   * target whose executable gdb fetches over the link at attach time.
-   */
-  symbolFile?: string;
-  /** The path the process was started from (for display). */
-  exePath: string;
-  buildId: string;
-  version: GoVersion;
-  machineName: ElfMachineName;
-  /** position-independent (ELF type DYN): addresses need the load bias */
-  pie: boolean;
-}
+import { goVersionSupported, MIN_GO_MINOR, parseGoVersion } from '../go/binary/go-version.ts';
+import { readElfInfo } from '../go/binary/go-binary.ts';
+import { GoError, GoErrorCode } from '../go/errors.ts';
+import type { Preflight } from '../go/target-access.ts';
+import { parseProcStatus } from './proc/proc-status.ts';
 
 export const PTRACE_HINT =
   'run as root, or as the target\'s user with CAP_SYS_PTRACE, or allow it with `sysctl kernel.yama.ptrace_scope=0` (containers: add --cap-add=SYS_PTRACE)';
@@ -43,8 +28,9 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   } catch (err) {
     throw procError(err, pid, `no process with PID ${pid} (has it exited? check the PID with ps)`);
   }
-  if (/^State:\s+Z/m.test(status)) throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} is a zombie (it has exited)`);
-  const tracer = Number(/^TracerPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  const st = parseProcStatus(status);
+  if (st.state === 'Z') throw new GoError(GoErrorCode.NO_SUCH_PROCESS, `process ${pid} is a zombie (it has exited)`);
+  const tracer = st.tracerPid;
   if (tracer !== 0) {
     const comm = await readFile(`/proc/${tracer}/comm`, 'utf8').then((c) => c.trim(), () => 'unknown');
     throw new GoError(GoErrorCode.TARGET_BUSY, `process ${pid} is already traced by process ${tracer} (${comm}), another debugger or tracer; detach it (or wait for it to finish) and try again`);
@@ -72,7 +58,7 @@ export async function preflightLocal(pid: number, exe?: string): Promise<Preflig
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      const owner = Number(/^Uid:\s+\d+\s+(\d+)/m.exec(status)?.[1] ?? -1);
+      const owner = st.uids[1] ?? -1;
       throw new GoError(
         GoErrorCode.PTRACE_DENIED,
         `not permitted to read the memory of process ${pid} (cannot open /proc/${pid}/mem: ${code}; it runs as uid ${owner}, the bridge as uid ${process.getuid?.() ?? '?'}): CAP_SYS_PTRACE alone does not open another user's memory; run the bridge as the target's user or as root, or add CAP_DAC_OVERRIDE`,
