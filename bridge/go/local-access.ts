@@ -67,6 +67,10 @@ export class LocalAccess implements TargetAccess {
     return processAlive(this.pid);
   }
 
+  exitedNow(): boolean {
+    return !processAlive(this.pid);
+  }
+
   stoppedThreads(): number[] {
     return stoppedThreadIds(this.pid);
   }

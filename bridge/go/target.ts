@@ -266,7 +266,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       await access.dispose();
       throw err;
     }
-    const threads = new ThreadTracker(gdb);
+    const threads = new ThreadTracker(gdb, access.exitedNow?.bind(access));
     // Watches from before the attach: gdb 13 can hang in `attach` (a process that execs
     // meanwhile holds its zombie threads for gdb to reap), and only gdb's death frees it.
     let heldDuringOpen: LastingStop | undefined;
