@@ -530,10 +530,14 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     }
     const unsure = this.stopRequested;
     this.threads.dispose();
-    const exit = await this.gdb.close();
+    // A gdb that died by itself traces nothing once reaped: the next attach need not wait
+    // for its supervisor's half-second watch of the target (ensureRunning below does that job).
+    const died = this.gdb.isExited;
+    const closing = this.gdb.close();
+    const exit = died ? await Promise.race([this.gdb.whenReaped().then(() => undefined), closing]) : await closing;
     await this.symbols?.dispose();
     this.dumps?.dispose();
-    await this.access.ensureRunning(this.log, exit.requested && !unsure ? 50 : 500);
+    await this.access.ensureRunning(this.log, exit?.requested && !unsure ? 50 : 500);
     await this.access.dispose();
   }
 }

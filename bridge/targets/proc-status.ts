@@ -57,3 +57,37 @@ export function forkedNotExeced(pid: number): boolean {
     return false;
   }
 }
+
+/** SIGSTOP's bit in /proc's SigPnd/ShdPnd masks. */
+const SIGSTOP_BIT = 1n << 18n;
+
+/**
+ * Nothing can put `pid` into a stop any more once its tracer is gone: no thread is traced,
+ * stopped (t or T), holds a signal a tracer left it to deliver (exit_code, /proc/PID/stat
+ * field 52: a SIGSTOP of ours that the kernel hands back at detach), or has a SIGSTOP
+ * pending. False while any of that may still be, or when it cannot be read.
+ */
+export function stopSettled(pid: number): boolean {
+  let shared = 0n;
+  for (const tid of threadIds(pid)) {
+    let status: string;
+    let stat: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread exited meanwhile
+    }
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    if (state === 't' || state === 'T') return false;
+    if (Number(/^TracerPid:\s+(\d+)/m.exec(status)?.[1] ?? '1') !== 0) return false;
+    const own = BigInt(`0x${/^SigPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? 'ffff'}`);
+    shared |= BigInt(`0x${/^ShdPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? 'ffff'}`);
+    if ((own & SIGSTOP_BIT) !== 0n) return false;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // exit_code is the last field; absent (or not ours to see) on old kernels: not provable
+    const exitCode = fields.length >= 50 ? Number(fields[fields.length - 1]) : NaN;
+    if (exitCode !== 0 && state !== 'Z' && state !== 'X') return false;
+  }
+  return (shared & SIGSTOP_BIT) === 0n;
+}
