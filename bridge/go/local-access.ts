@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { attachInBackground } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
-import { forkedNotExeced, stoppedThreadIds } from '../targets/proc-status.ts';
+import { forkedNotExeced, processGone, stoppedThreadIds } from '../targets/proc-status.ts';
 import { ensureRunning, processAlive } from '../targets/watchdog.ts';
 import { GoError, GoErrorCode } from './errors.ts';
 import { PTRACE_HINT, preflightLocal, type Preflight } from './preflight.ts';
@@ -68,7 +68,7 @@ export class LocalAccess implements TargetAccess {
   }
 
   exitedNow(): boolean {
-    return !processAlive(this.pid);
+    return processGone(this.pid);
   }
 
   stoppedThreads(): number[] {

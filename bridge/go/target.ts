@@ -94,6 +94,8 @@ export interface OpenTargetOptions extends ReaderOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+/** How often /proc is looked at for the target's exit while a sample is in flight (samples last a few ms). */
+const EXIT_POLL_MS = 20;
 /** How long gdb gets to answer when the target seems stuck before it is killed (which detaches). */
 const STUCK_PING_MS = 1000;
 /** How much longer a first stop is awaited when no /proc view can tell slow from lost (750 ms + this stays under the stop watcher's 2 s). */
@@ -386,7 +388,25 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     if (this.forcedOff !== undefined) return Promise.reject(this.forcedOffError());
     const p = this.sampleOnce(mode);
     this.inFlight = p.catch(() => undefined);
-    return p;
+    return this.access.exitedNow ? this.endedByExit(p, this.access.exitedNow.bind(this.access)) : p;
+  }
+
+  /**
+   * The sample, or TARGET_EXITED as soon as /proc shows the process gone: gdb 13 can stop
+   * answering altogether when the process is killed in the middle of a stop (measured: no
+   * reply for over a second, until the stop watcher killed gdb), and the exit must reach
+   * subscribers now, not at a timeout.
+   */
+  private endedByExit(p: Promise<Sample>, gone: () => boolean): Promise<Sample> {
+    let timer: NodeJS.Timeout | undefined;
+    const exit = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        if (!gone()) return;
+        this.exited = true;
+        reject(new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`));
+      }, EXIT_POLL_MS);
+    });
+    return Promise.race([p, exit]).finally(() => clearInterval(timer));
   }
 
   private async sampleOnce(mode: SampleMode): Promise<Sample> {
@@ -521,6 +541,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   }
 
   private async doClose(): Promise<void> {
+    // A process that is gone has nothing to detach or resume, and its gdb may never answer
+    // again (see endedByExit): it is killed, not asked.
+    if (this.exited && this.access.exitedNow?.() === true && !this.gdb.isExited) {
+      this.log.debug('the target has exited; ending its gdb without a detach');
+      this.gdb.kill('SIGKILL');
+    }
     if (this.inFlight) await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, 3000))]);
     this.stopWatching();
     if (this.stopRequested && !this.gdb.isExited) {

@@ -43,6 +43,20 @@ export function stoppedThreadIds(pid: number): number[] {
   });
 }
 
+/**
+ * `pid` has exited: gone, or every thread a zombie. A zombie leader beside a live thread is an
+ * exec in progress (the exec'ing thread waits for the leader to be reaped), not an exit.
+ */
+export function processGone(pid: number): boolean {
+  const leader = readProcStatus(pid)?.state;
+  if (leader === undefined || leader === 'X') return true;
+  if (leader !== 'Z') return false;
+  return threadIds(pid).every((tid) => {
+    const s = readProcStatus(tid)?.state;
+    return s === undefined || s === 'Z' || s === 'X';
+  });
+}
+
 /** PF_FORKNOEXEC in /proc/PID/stat's flags: forked and not (yet) exec'd. */
 const PF_FORKNOEXEC = 0x40;
 
