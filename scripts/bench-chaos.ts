@@ -4,7 +4,7 @@
 // items 3 and 4).
 //
 //   npx tsx scripts/bench-chaos.ts [--gdb-kills 200] [--bridge-kills 200] [--recycles 20]
-//                                  [--interval 10] [--baseline b706eda | --no-baseline]
+//                                  [--target-kills 50] [--interval 10] [--baseline b706eda | --no-baseline]
 //
 // gdb kills: SIGKILL of the session's gdb at a random moment (0-300 ms after a sample, so it
 // lands in stops, reads and idle time alike); the notice is the subscriber's GDB_FAILED (or
@@ -12,6 +12,8 @@
 // Bridge kills: SIGKILL of the whole bridge; "released" is when the target is untraced and
 // not stopped, "stopped" counts a target found in group-stop 3 s after the kill (before any
 // SIGCONT of ours), "orphans" the bridge's gdbs still alive 3 s after the kill.
+// Target kills: SIGKILL of the target; the notice is the subscriber's target-exited frame,
+// and "orphans" the session's gdbs still alive 3 s after it.
 // Recycles (this checkout only): the gap between two samples when the session swaps gdbs.
 //
 // Safety: only processes started here are touched; a target found stopped is SIGCONTed
@@ -32,6 +34,7 @@ const USAGE = `usage: npx tsx scripts/bench-chaos.ts [--gdb-kills N] [--bridge-k
 
   --gdb-kills N      SIGKILLs of gdb per checkout (default 200)
   --bridge-kills N   SIGKILLs of the bridge per checkout (default 200)
+  --target-kills N   SIGKILLs of the target per checkout (default 50)
   --recycles N       gdb swaps timed (this checkout; default 20; 0 skips)
   --interval MS      the subscriber's interval, consistent mode (default 10)
   --baseline REV     measured beside this checkout (default b706eda); --no-baseline: this one only`;
@@ -43,6 +46,7 @@ const { values: o } = (() => {
         'gdb-kills': { type: 'string', default: '200' },
         'bridge-kills': { type: 'string', default: '200' },
         recycles: { type: 'string', default: '20' },
+        'target-kills': { type: 'string', default: '50' },
         interval: { type: 'string', default: '10' },
         baseline: { type: 'string', default: 'b706eda' },
         'no-baseline': { type: 'boolean', default: false },
@@ -69,6 +73,7 @@ const count = (v: string, what: string): number => {
 const GDB_KILLS = count(o['gdb-kills']!, 'gdb-kills');
 const BRIDGE_KILLS = count(o['bridge-kills']!, 'bridge-kills');
 const RECYCLES = count(o.recycles!, 'recycles');
+const TARGET_KILLS = count(o['target-kills']!, 'target-kills');
 const INTERVAL = Math.max(10, count(o.interval!, 'interval'));
 const NO_RECOVERY_MS = 20_000;
 
@@ -217,6 +222,39 @@ async function bridgeKills(root: string, label: string): Promise<BridgeKills> {
   return r;
 }
 
+async function targetKills(root: string, label: string): Promise<{ notice: number[]; missed: number; orphans: number }> {
+  const r = { notice: [] as number[], missed: 0, orphans: 0 };
+  const b = await startBridge(root, `${label}-target`);
+  try {
+    for (let i = 0; i < TARGET_KILLS; i++) {
+      const target = await newTarget();
+      const sub = await WsSub.subscribe(b.url, `t${i}`, target.pid, INTERVAL, 'consistent');
+      await sub.nextSample(30_000);
+      await sleep(Math.random() * 300);
+      const gdbs = b.gdbPids();
+      const at = Date.now();
+      process.kill(target.pid, 'SIGKILL');
+      let noticeAt = 0;
+      while (Date.now() - at < NO_RECOVERY_MS && noticeAt === 0) {
+        noticeAt = sub.events.find((e) => e.type === 'target-exited')?.at ?? 0;
+        if (noticeAt === 0) await sleep(1);
+      }
+      if (noticeAt > 0) r.notice.push(noticeAt - at);
+      else r.missed++;
+      sub.close();
+      await target.exit;
+      targets.delete(target);
+      await sleep(3000 - (Date.now() - at));
+      r.orphans += stillAlive(gdbs).length;
+      if ((i + 1) % 10 === 0) note(`${label}: ${i + 1} target kills, notice p50 ${median(r.notice).toFixed(0)} ms`);
+    }
+  } finally {
+    await b.stop();
+    bridges.delete(b);
+  }
+  return r;
+}
+
 /** Gaps between consecutive samples around gdb swaps (this checkout's --gdb-recycle-samples). */
 async function recycleGaps(): Promise<{ swaps: number; gaps: number[]; usual: number; errors: string }> {
   const target = await newTarget();
@@ -245,10 +283,12 @@ const checkouts: Array<[string, string]> = [['this checkout', ROOT]];
 if (!o['no-baseline']) checkouts.push([`baseline ${o.baseline}`, baselineCheckout(o.baseline!)]);
 const gk = new Map<string, GdbKills>();
 const bk = new Map<string, BridgeKills>();
+const tk = new Map<string, Awaited<ReturnType<typeof targetKills>>>();
 let rec: Awaited<ReturnType<typeof recycleGaps>> | undefined;
 try {
   for (const [label, root] of checkouts) if (GDB_KILLS > 0) gk.set(label, await gdbKills(root, label));
   for (const [label, root] of checkouts) if (BRIDGE_KILLS > 0) bk.set(label, await bridgeKills(root, label));
+  for (const [label, root] of checkouts) if (TARGET_KILLS > 0) tk.set(label, await targetKills(root, label));
   if (RECYCLES > 0) rec = await recycleGaps();
 } finally {
   await cleanup();
@@ -274,6 +314,15 @@ if (bk.size > 0) {
   print('## bridge SIGKILLed');
   print();
   print(table(['checkout', 'kills', 'target released p50', 'released max', 'fresh bridge → first sample p50', 'max', 'target stopped', 'target killed', 'left traced', 'orphaned gdbs'], [...bk].map(([label, r]) => [label, String(r.released.length), f(median(r.released)), f(maxOf(r.released)), f(median(r.firstSample)), f(maxOf(r.firstSample)), ...harmCells(r.harm)])));
+  print();
+}
+if (tk.size > 0) {
+  const [a, z] = [tk.get('this checkout'), [...tk.entries()].find(([k]) => k !== 'this checkout')?.[1]];
+  const rows = [...tk].map(([label, r]) => [label, String(r.notice.length), f(median(r.notice)), f(maxOf(r.notice)), String(r.missed), String(r.orphans)]);
+  if (a && z) rows.push(['ratio (this ÷ baseline)', '', ratio(median(a.notice), median(z.notice)), ratio(maxOf(a.notice), maxOf(z.notice)), '', '']);
+  print('## target SIGKILLed');
+  print();
+  print(table(['checkout', 'target-exited seen', 'notice p50', 'notice max', 'no notice in 20 s', 'orphaned gdbs'], rows));
   print();
 }
 if (rec) {
