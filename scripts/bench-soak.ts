@@ -8,7 +8,8 @@
 //
 // "samples/s" is what one subscriber received per second (the subscribers share the reads).
 // "gdb RSS" is the sum over the gdb processes under the bridge (one here), so a gdb replaced
-// midway (a recycle) shows as a drop, and "gdbs seen" counts them.
+// midway (a restart or a recycle) shows as a drop, and "gdbs seen" counts them; the slope "one
+// gdb" is over the longest stretch of readings by the same gdb.
 //
 // Safety: only processes started here are touched; bridges stop with SIGTERM (they detach),
 // targets are checked for a left-over stop and SIGCONTed, everything is stopped on exit.
@@ -82,6 +83,8 @@ interface Point {
   gdbKiB: number;
   /** samples/s of subscriber 0 since the previous point */
   rate: number;
+  /** the gdbs under the bridge at this reading */
+  gdbs?: string;
 }
 
 interface Run {
@@ -135,7 +138,7 @@ try {
       const prev = last.get(r)!;
       const at = Date.now();
       const n = r.subs[0]!.samples;
-      r.points.push({ s: (at - t0) / 1000, bridgeKiB: rssKiB(r.bridge.pid), gdbKiB: gdbs.reduce((a, g) => a + rssKiB(g), 0), rate: ((n - prev.n) * 1000) / (at - prev.at) });
+      r.points.push({ s: (at - t0) / 1000, bridgeKiB: rssKiB(r.bridge.pid), gdbKiB: gdbs.reduce((a, g) => a + rssKiB(g), 0), rate: ((n - prev.n) * 1000) / (at - prev.at), gdbs: gdbs.join(',') });
       last.set(r, { at, n });
       if (resumeIfStopped(r.target.pid) === 'resumed') r.stoppedLeft++;
     }
@@ -149,6 +152,18 @@ try {
 }
 
 // ------------------------------------------------------------------------ report
+
+/** The longest run of readings by the same gdb(s): a restart's cold-to-warm drop is no trend. */
+function longestStretch(ps: Point[]): Point[] {
+  let best: Point[] = [];
+  let cur: Point[] = [];
+  for (const p of ps) {
+    if (cur.length > 0 && cur[0]!.gdbs !== p.gdbs) cur = [];
+    cur.push(p);
+    if (cur.length > best.length) best = cur;
+  }
+  return best;
+}
 
 /** The mean of the points within one reading period of second `s` (one point at least). */
 function around(ps: Point[], s: number): Point {
@@ -175,16 +190,20 @@ for (const r of runs) {
   }
   const errs = [...r.errors].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none';
   rows.push([r.label, 'slope', 'per minute', `${slope(xs, ps.map((p) => p.bridgeKiB)).toFixed(0)} KiB`, `${slope(xs, ps.map((p) => p.gdbKiB)).toFixed(0)} KiB`, `${slope(xs, ps.map((p) => p.rate)).toFixed(2)}`, String(r.gdbs.size), `${errs}; left stopped: ${r.stoppedLeft}`]);
+  const one = longestStretch(ps);
+  rows.push([r.label, 'slope, one gdb', `${one[0]!.s.toFixed(0)}-${one[one.length - 1]!.s.toFixed(0)} s`, '', `${slope(one.map((p) => p.s / 60), one.map((p) => p.gdbKiB)).toFixed(0)} KiB`, '', '', '']);
 }
 print(table(['checkout', 'point', 'at', 'bridge RSS', 'gdb RSS', 'samples/s', 'gdbs seen', 'other frames'], rows));
 if (runs.length === 2 && runs.every((r) => r.points.length > 1)) {
   const [ours, base] = runs as [Run, Run];
-  const xs = (r: Run): number[] => r.points.map((p) => p.s / 60);
-  const g = (r: Run): number => slope(xs(r), r.points.map((p) => p.gdbKiB));
+  const g = (r: Run): number => {
+    const one = longestStretch(r.points);
+    return slope(one.map((p) => p.s / 60), one.map((p) => p.gdbKiB));
+  };
   const rate = (r: Run): number => around(r.points, r.points[r.points.length - 1]!.s).rate;
   print();
   print(table(['figure', 'this checkout', `baseline ${o.baseline}`, 'ratio'], [
-    ['gdb RSS slope (KiB/min)', g(ours).toFixed(0), g(base).toFixed(0), ratio(g(ours), g(base))],
+    ['gdb RSS slope, longest stretch of one gdb (KiB/min)', g(ours).toFixed(1), g(base).toFixed(1), ratio(g(ours), g(base))],
     ['samples/s at the end', rate(ours).toFixed(1), rate(base).toFixed(1), ratio(rate(ours), rate(base))],
   ]));
 }
