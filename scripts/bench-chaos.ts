@@ -104,6 +104,13 @@ async function newTarget(): Promise<GoTarget> {
   return t;
 }
 
+/** A section's target is ended with it: a busy memhog left running would load the next sections. */
+async function endTarget(t: GoTarget): Promise<void> {
+  resumeIfStopped(t.pid);
+  await t.stop();
+  targets.delete(t);
+}
+
 async function startBridge(root: string, label: string, args: string[] = []): Promise<BridgeProc> {
   const b = await BridgeProc.start(root, join(scratch, `cache-${label.replace(/\W+/g, '-')}`), { logPath: join(scratch, `${label.replace(/\W+/g, '-')}.log`), args });
   bridges.add(b);
@@ -181,6 +188,7 @@ async function gdbKills(root: string, label: string): Promise<GdbKills> {
     await sleep(1000); // the supervisors' watch ends
     r.harm.orphans += stillAlive(seenGdbs).length;
     check(r.harm, target, (tr) => tr === 0);
+    await endTarget(target);
   }
   return r;
 }
@@ -219,6 +227,7 @@ async function bridgeKills(root: string, label: string): Promise<BridgeKills> {
     if (!check(r.harm, target, (tr) => tr === 0)) target = await newTarget();
     if ((i + 1) % 10 === 0) note(`${label}: ${i + 1} bridge kills, released p50 ${median(r.released).toFixed(0)} ms`);
   }
+  await endTarget(target);
   return r;
 }
 
@@ -272,6 +281,7 @@ async function recycleGaps(): Promise<{ swaps: number; gaps: number[]; usual: nu
     sub.close();
     await b.stop();
     bridges.delete(b);
+    await endTarget(target);
   }
   const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
   const sorted = [...gaps].sort((a, b) => b - a);
