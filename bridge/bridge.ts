@@ -29,6 +29,7 @@ export async function startBridge(cfg: Config, log: Logger, opts: { cacheDir?: s
     sameUid: cfg.sameUid,
     cacheDir: opts.cacheDir ?? cfg.cacheDir,
     gdbPath: cfg.gdbPath,
+    recycle: { samples: cfg.gdbRecycleSamples, growthMiB: cfg.gdbRecycleMiB },
     access: { sshConfig: cfg.sshConfig },
   });
   // A token unless explicitly none: given, or kept in the token file (made at first start).

@@ -28,6 +28,10 @@ export const ConfigSchema = z
     sshProgram: z.string().min(1).optional(),
     /** the gdb to run; undefined: $MSTAT_GDB or gdb on PATH */
     gdbPath: z.string().min(1).optional(),
+    /** RSS growth (MiB) at which a target's gdb is replaced; 0: never */
+    gdbRecycleMiB: z.number().int().min(0).max(1_000_000).default(128),
+    /** samples after which a target's gdb is replaced; 0: never */
+    gdbRecycleSamples: z.number().int().min(0).max(1_000_000_000).default(0),
     /** layout cache directory; undefined: $MSTAT_CACHE_DIR or the XDG default */
     cacheDir: z.string().min(1).optional(),
     logLevel: z.enum(LOG_LEVELS).default('info'),

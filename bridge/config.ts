@@ -40,6 +40,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'ssh-config', env: 'MSTAT_SSH_CONFIG', arg: 'FILE', help: 'ssh client config for remote targets ({"ssh":"host","pid":N}); default: ~/.ssh/config' },
   { flag: 'ssh-program', env: 'MSTAT_SSH', arg: 'PATH', help: 'the ssh client to run (default: ssh on PATH)' },
   { flag: 'gdb', env: 'MSTAT_GDB', arg: 'PATH', help: 'the gdb to run (default: gdb on PATH)' },
+  { flag: 'gdb-recycle-mib', env: 'MSTAT_GDB_RECYCLE_MIB', arg: 'MIB', help: "a target's gdb whose memory (RSS) has grown by this much since its first sample is replaced by a fresh one between two samples (default 128; 0: never)" },
+  { flag: 'gdb-recycle-samples', env: 'MSTAT_GDB_RECYCLE_SAMPLES', arg: 'N', help: "a target's gdb is replaced by a fresh one after this many samples (default 0: never)" },
   { flag: 'cache-dir', env: 'MSTAT_CACHE_DIR', arg: 'DIR', help: 'where decoder layouts are cached (default $XDG_CACHE_HOME/mstat-bridge or ~/.cache/mstat-bridge)' },
   { flag: 'log-level', env: 'MSTAT_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default info)` },
 ];
@@ -284,6 +286,8 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     sshConfig: opt('ssh-config', readableFile),
     sshProgram: opt('ssh-program', program),
     gdbPath: opt('gdb', program),
+    gdbRecycleMiB: opt('gdb-recycle-mib', (r) => integer(r, 0, 1_000_000)),
+    gdbRecycleSamples: opt('gdb-recycle-samples', (r) => integer(r, 0, 1_000_000_000)),
     cacheDir: opt('cache-dir', directory),
     logLevel,
     maxSubscriptions: opt('max-subscriptions', (r) => integer(r, 1, 100_000)),

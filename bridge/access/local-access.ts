@@ -5,14 +5,13 @@ import type { Logger } from '../log.ts';
 import type { MiClient } from '../mi/client.ts';
 import { attachInBackground } from '../mi/commands/target.ts';
 import { MiError } from '../mi/errors.ts';
-import { forkedNotExeced, stoppedThreadIds } from './proc/proc-status.ts';
+import { forkedNotExeced, processGone, stoppedThreadIds } from './proc/proc-status.ts';
 import { ProcessStatsCache, readLocalProcFiles } from './proc/process-stats.ts';
 import type { ProcessStats } from '../../protocol/process-stats.ts';
 import { ensureRunning, processAlive } from './watchdog.ts';
 import { GoError, GoErrorCode } from '../go/errors.ts';
 import { PTRACE_HINT, preflightLocal } from './local-preflight.ts';
-import { type Preflight } from '../go/target-access.ts';
-import type { TargetAccess } from '../go/target-access.ts';
+import type { Preflight, TargetAccess } from '../go/target-access.ts';
 
 export class LocalAccess implements TargetAccess {
   readonly kind = 'local' as const;
@@ -74,6 +73,10 @@ export class LocalAccess implements TargetAccess {
 
   async alive(): Promise<boolean> {
     return processAlive(this.pid);
+  }
+
+  exitedNow(): boolean {
+    return processGone(this.pid);
   }
 
   stoppedThreads(): number[] {

@@ -1,7 +1,7 @@
 // After gdb (or gdbserver) goes away uncleanly, a target can be left in group-stop
 // (State T, no tracer) forever. This puts it back to running (gdb-mi-notes.md §5).
 import type { Logger } from '../log.ts';
-import { readProcStatus as readStatus, threadIds } from './proc/proc-status.ts';
+import { readProcStatus as readStatus, stopSettled, threadIds } from './proc/proc-status.ts';
 
 export type WatchdogOutcome = 'running' | 'resumed' | 'traced' | 'gone';
 
@@ -32,9 +32,10 @@ export function resumeIfStopped(pid: number, log?: Logger): WatchdogOutcome {
 }
 
 /**
- * After an unclean gdb exit the kernel detaches threads one by one, and a thread can enter
- * group-stop only after we first looked. Watch for `settleMs` and SIGCONT whenever a
- * stopped, untraced thread shows up.
+ * After an unclean gdb exit a thread detached in a stop of ours can still enter group-stop
+ * after we first looked (the kernel hands it back the SIGSTOP gdb held). Watch for up to
+ * `settleMs` and SIGCONT whenever a stopped, untraced thread shows up; done as soon as /proc
+ * shows that no stop can come any more (stopSettled), which is at once when none was in flight.
  */
 export async function ensureRunning(pid: number, log?: Logger, settleMs = 500): Promise<WatchdogOutcome> {
   const end = Date.now() + settleMs;
@@ -43,6 +44,7 @@ export async function ensureRunning(pid: number, log?: Logger, settleMs = 500): 
     const o = resumeIfStopped(pid, log);
     if (o === 'gone') return 'gone';
     if (o === 'resumed') outcome = 'resumed';
+    if (o !== 'traced' && stopSettled(pid)) return outcome;
     if (Date.now() >= end) return o === 'traced' ? 'traced' : outcome;
     await new Promise((r) => setTimeout(r, 20));
   }

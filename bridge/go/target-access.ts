@@ -23,6 +23,11 @@ export interface TargetAccess {
   /** The process still exists (a core always does). */
   alive(): Promise<boolean>;
   /**
+   * The process has exited (or is a zombie), from a cheap look polled during waits. Absent
+   * where only gdb can tell (another host, a core).
+   */
+  exitedNow?(): boolean;
+  /**
    * Thread ids of the process now held (t, T, or a zombie thread), for the stop monitor.
    * Absent where that cannot be seen from here (another host, a core).
    */

@@ -82,6 +82,8 @@ export interface ReaderEvents {
 }
 
 const MAX_ATTEMPTS = 5;
+/** How often /proc is looked at for the target's exit while a sample is in flight (samples last a few ms). */
+const EXIT_POLL_MS = 20;
 /** How long gdb gets to answer when the target seems stuck before it is killed (which detaches). */
 const STUCK_PING_MS = 1000;
 /** How much longer a first stop is awaited when no /proc view can tell slow from lost (750 ms + this stays under the stop watcher's 2 s). */
@@ -254,7 +256,7 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
       await access.dispose();
       throw err;
     }
-    const threads = new ThreadTracker(gdb);
+    const threads = new ThreadTracker(gdb, access.exitedNow?.bind(access));
     // Watches from before the attach: gdb 13 can hang in `attach` (a process that execs
     // meanwhile holds its zombie threads for gdb to reap), and only gdb's death frees it.
     let heldDuringOpen: LastingStop | undefined;
@@ -374,7 +376,25 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     if (this.forcedOff !== undefined) return Promise.reject(this.forcedOffError());
     const p = this.sampleOnce(mode);
     this.inFlight = p.catch(() => undefined);
-    return p;
+    return this.access.exitedNow ? this.endedByExit(p, this.access.exitedNow.bind(this.access)) : p;
+  }
+
+  /**
+   * The sample, or TARGET_EXITED as soon as /proc shows the process gone: gdb 13 can stop
+   * answering altogether when the process is killed in the middle of a stop (measured: no
+   * reply for over a second, until the stop watcher killed gdb), and the exit must reach
+   * subscribers now, not at a timeout.
+   */
+  private endedByExit(p: Promise<Sample>, gone: () => boolean): Promise<Sample> {
+    let timer: NodeJS.Timeout | undefined;
+    const exit = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        if (!gone()) return;
+        this.exited = true;
+        reject(new GoError(GoErrorCode.TARGET_EXITED, `process ${this.info.pid} has exited`));
+      }, EXIT_POLL_MS);
+    });
+    return Promise.race([p, exit]).finally(() => clearInterval(timer));
   }
 
   private async sampleOnce(mode: SampleMode): Promise<Sample> {
@@ -512,6 +532,12 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
   }
 
   private async doClose(): Promise<void> {
+    // A process that is gone has nothing to detach or resume, and its gdb may never answer
+    // again (see endedByExit): it is killed, not asked.
+    if (this.exited && this.access.exitedNow?.() === true && !this.gdb.isExited) {
+      this.log.debug('the target has exited; ending its gdb without a detach');
+      this.gdb.kill('SIGKILL');
+    }
     if (this.inFlight) await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, 3000))]);
     this.stopWatching();
     if (this.stopRequested && !this.gdb.isExited) {
@@ -521,10 +547,14 @@ export class TargetReader extends EventEmitter<ReaderEvents> {
     }
     const unsure = this.stopRequested;
     this.threads.dispose();
-    const exit = await this.gdb.close();
+    // A gdb that died by itself traces nothing once reaped: the next attach need not wait
+    // for its supervisor's half-second watch of the target (ensureRunning below does that job).
+    const died = this.gdb.isExited;
+    const closing = this.gdb.close();
+    const exit = died ? await Promise.race([this.gdb.whenReaped().then(() => undefined), closing]) : await closing;
     await this.symbols?.dispose();
     this.dumps?.dispose();
-    await this.access.ensureRunning(this.log, exit.requested && !unsure ? 50 : 500);
+    await this.access.ensureRunning(this.log, exit?.requested && !unsure ? 50 : 500);
     await this.access.dispose();
   }
 }

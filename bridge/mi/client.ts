@@ -43,6 +43,8 @@ export interface MiClientEvents {
   'parse-error': [MiParseErrorRecord];
   /** The pipes to gdb broke (its stdout closed, or writing its stdin failed): the client is unusable. */
   'pipe-closed': [string];
+  /** gdb's output closed: gdb itself is gone and reaped (see gdbReaped). */
+  reaped: [];
   exit: [GdbExit];
 }
 
@@ -90,6 +92,7 @@ export class MiClient extends EventEmitter<MiClientEvents> {
   private stopping: Promise<GdbExit> | undefined;
   private readonly inferiors = new Map<string, number>();
   private stdoutParts: string[] = [];
+  private outputClosed = false;
   private outQueue: string[] = [];
   readonly exited: Promise<GdbExit>;
 
@@ -149,7 +152,11 @@ export class MiClient extends EventEmitter<MiClientEvents> {
     // may still run its watch loop, so the process exit comes later); stdin fails (EPIPE)
     // when nothing reads it any more, though gdb may live on.
     proc.stdin.on('error', (err: NodeJS.ErrnoException) => this.onPipeBroken(`writing to gdb failed (${err.code ?? err.message})`, err));
-    proc.stdout.once('close', () => this.onPipeBroken('gdb closed its output'));
+    proc.stdout.once('close', () => {
+      this.outputClosed = true;
+      this.onPipeBroken('gdb closed its output');
+      this.emit('reaped');
+    });
     // The process's exit counts on its own too: a child of gdb (a `shell` command, an ssh)
     // can hold stdout open long after gdb is gone. Replies already in the pipe are still
     // read, for a short while.
@@ -172,6 +179,29 @@ export class MiClient extends EventEmitter<MiClientEvents> {
       });
     });
     proc.catch(() => undefined);
+  }
+
+  /**
+   * gdb itself is gone and reaped (so no longer tracing anything), though its supervisor may
+   * still run its half-second watch of the targets: the supervisor keeps gdb's output open
+   * until it has reaped gdb.
+   */
+  get gdbReaped(): boolean {
+    return this.outputClosed || this.exitInfo !== undefined;
+  }
+
+  /** Resolves once gdbReaped is true. */
+  whenReaped(): Promise<void> {
+    if (this.gdbReaped) return Promise.resolve();
+    return new Promise((r) => {
+      const done = (): void => {
+        this.off('reaped', done);
+        this.off('exit', done);
+        r();
+      };
+      this.once('reaped', done);
+      this.once('exit', done);
+    });
   }
 
   /** True once gdb has exited or its pipes closed. */

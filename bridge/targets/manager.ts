@@ -10,6 +10,7 @@ import { ReadPolicy, type PolicyFacts, type PolicyOptions } from './policy.ts';
 import { TargetSession, type Subscriber } from './session.ts';
 import { listGoProcesses } from './discovery.ts';
 import { listRemoteGoProcesses } from '../access/remote/remote-list.ts';
+import type { RecyclePolicy } from './recycle.ts';
 
 export interface ManagerOptions extends PolicyOptions {
   log: Logger;
@@ -19,6 +20,8 @@ export interface ManagerOptions extends PolicyOptions {
   cacheDir?: string | undefined;
   /** the gdb to run (undefined: $MSTAT_GDB or gdb on PATH) */
   gdbPath?: string | undefined;
+  /** when a session's gdb is replaced by a fresh one (undefined: the default) */
+  recycle?: RecyclePolicy | undefined;
   /** how remote targets are reached (ssh config file) */
   access?: AccessOptions;
   /** for tests: what the policy reads about processes */
@@ -89,6 +92,7 @@ export class TargetManager {
       lingerMs: this.opts.lingerMs,
       cacheDir: this.opts.cacheDir,
       gdbPath: this.opts.gdbPath,
+      recycle: this.opts.recycle,
       health: this.healthOf(ref),
       onClosed: () => {
         if (this.sessions.get(key) === created) this.sessions.delete(key);

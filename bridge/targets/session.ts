@@ -12,6 +12,7 @@ import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/targe
 import { BridgeErrorCode, isBridgeError, ServiceError } from '../errors.ts';
 import { MiErrorCode } from '../mi/errors.ts';
 import type { TargetHealth } from './health.ts';
+import { DEFAULT_RECYCLE, RecycleClock, type RecyclePolicy } from './recycle.ts';
 
 
 export interface Subscriber {
@@ -41,6 +42,8 @@ export interface SessionOptions {
   gdbPath?: string | undefined;
   /** where the target's health is kept (shared with /healthz and /metrics) */
   health: TargetHealth;
+  /** when gdb is replaced by a fresh one (undefined: DEFAULT_RECYCLE) */
+  recycle?: RecyclePolicy | undefined;
   onClosed(): void;
 }
 
@@ -81,10 +84,14 @@ export class TargetSession {
   private sampling = false;
   /** the most recent sample, for /metrics */
   latest: Sample | undefined;
+  private readonly recycleClock: RecycleClock;
+  /** gdbs replaced by fresh ones so far (tests and benches) */
+  recycled = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.ref = opts.ref;
     this.key = targetKey(opts.ref);
+    this.recycleClock = new RecycleClock(opts.recycle ?? DEFAULT_RECYCLE);
   }
 
   get info(): TargetInfo | undefined {
@@ -143,6 +150,7 @@ export class TargetSession {
   private watch(reader: TargetReader): TargetReader {
     const health = this.opts.health;
     health.ok();
+    this.recycleClock.attached(reader.gdbPid);
     reader.on('unexpected-stop', () => health.unexpectedStops++);
     reader.on('target-stopped', (lasting) => {
       if (this.target !== reader) return;
@@ -216,12 +224,28 @@ export class TargetSession {
         s.nextDue = s.nextDue === 0 ? now + s.sub.intervalMs : Math.max(s.nextDue + s.sub.intervalMs, now + s.sub.intervalMs / 2);
         if (this.subs.has(s)) s.sub.onSample(sample, target.info);
       }
+      const why = this.recycleClock.sampled();
+      if (why !== undefined) await this.recycle(target, why);
     } catch (err) {
       await this.onFailure(err);
     } finally {
       this.sampling = false;
     }
     this.scheduleNext();
+  }
+
+  /**
+   * A fresh gdb for the same target, between two samples: detach (the target runs on, never
+   * stopped: no sample is in flight) and attach again, warm from the layout cache. Subscribers
+   * see no error, only a longer interval; an attach that fails goes the way of any failure.
+   */
+  private async recycle(old: TargetReader, why: string): Promise<void> {
+    this.opts.log.info({ target: this.key, gdbPid: old.gdbPid, why }, 'replacing gdb with a fresh one');
+    this.target = undefined;
+    await old.close();
+    if (this.closed) return;
+    await this.open();
+    this.recycled++;
   }
 
   private scheduleNext(): void {

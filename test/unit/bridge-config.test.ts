@@ -45,6 +45,8 @@ const CASES: Array<{ flag: string; env: string; value: string; key: keyof Config
   { flag: 'ssh-config', env: 'MSTAT_SSH_CONFIG', value: sshCfg, key: 'sshConfig', want: sshCfg, other: sshCfg, otherWant: sshCfg, bad: [join(dir, 'missing'), dir] },
   { flag: 'ssh-program', env: 'MSTAT_SSH', value: '/bin/true', key: 'sshProgram', want: '/bin/true', other: 'ssh', otherWant: 'ssh', bad: [notExecutable, '/nonexistent/ssh', '-oProxyCommand=x', 'a b'] },
   { flag: 'gdb', env: 'MSTAT_GDB', value: '/bin/true', key: 'gdbPath', want: '/bin/true', other: 'gdb-multiarch', otherWant: 'gdb-multiarch', bad: [notExecutable, '/nonexistent/gdb', '$(reboot)'] },
+  { flag: 'gdb-recycle-mib', env: 'MSTAT_GDB_RECYCLE_MIB', value: '0', key: 'gdbRecycleMiB', want: 0, other: '256', otherWant: 256, bad: ['-1', 'big', '1.5'] },
+  { flag: 'gdb-recycle-samples', env: 'MSTAT_GDB_RECYCLE_SAMPLES', value: '100000', key: 'gdbRecycleSamples', want: 100000, other: '0', otherWant: 0, bad: ['-1', 'x', '1e3'] },
   { flag: 'cache-dir', env: 'MSTAT_CACHE_DIR', value: cache, key: 'cacheDir', want: cache, other: join(dir, 'not-yet'), otherWant: join(dir, 'not-yet'), bad: [exeA] },
   { flag: 'log-level', env: 'MSTAT_LOG_LEVEL', value: 'debug', key: 'logLevel', want: 'debug', other: 'warn', otherWant: 'warn', bad: ['loud', 'INFO'] },
 ];

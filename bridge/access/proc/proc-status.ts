@@ -66,6 +66,20 @@ export function stoppedThreadIds(pid: number): number[] {
   });
 }
 
+/**
+ * `pid` has exited: gone, or every thread a zombie. A zombie leader beside a live thread is an
+ * exec in progress (the exec'ing thread waits for the leader to be reaped), not an exit.
+ */
+export function processGone(pid: number): boolean {
+  const leader = readProcStatus(pid)?.state;
+  if (leader === undefined || leader === 'X') return true;
+  if (leader !== 'Z') return false;
+  return threadIds(pid).every((tid) => {
+    const s = readProcStatus(tid)?.state;
+    return s === undefined || s === 'Z' || s === 'X';
+  });
+}
+
 /** PF_FORKNOEXEC in /proc/PID/stat's flags: forked and not (yet) exec'd. */
 const PF_FORKNOEXEC = 0x40;
 
@@ -79,4 +93,38 @@ export function forkedNotExeced(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** SIGSTOP's bit in /proc's SigPnd/ShdPnd masks. */
+const SIGSTOP_BIT = 1n << 18n;
+
+/**
+ * Nothing can put `pid` into a stop any more once its tracer is gone: no thread is traced,
+ * stopped (t or T), holds a signal a tracer left it to deliver (exit_code, /proc/PID/stat
+ * field 52: a SIGSTOP of ours that the kernel hands back at detach), or has a SIGSTOP
+ * pending. False while any of that may still be, or when it cannot be read.
+ */
+export function stopSettled(pid: number): boolean {
+  let shared = 0n;
+  for (const tid of threadIds(pid)) {
+    let status: string;
+    let stat: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread exited meanwhile
+    }
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    if (state === 't' || state === 'T') return false;
+    if (Number(/^TracerPid:\s+(\d+)/m.exec(status)?.[1] ?? '1') !== 0) return false;
+    const own = BigInt(`0x${/^SigPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? 'ffff'}`);
+    shared |= BigInt(`0x${/^ShdPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? 'ffff'}`);
+    if ((own & SIGSTOP_BIT) !== 0n) return false;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // exit_code is the last field; absent (or not ours to see) on old kernels: not provable
+    const exitCode = fields.length >= 50 ? Number(fields[fields.length - 1]) : NaN;
+    if (exitCode !== 0 && state !== 'Z' && state !== 'X') return false;
+  }
+  return (shared & SIGSTOP_BIT) === 0n;
 }

@@ -1,0 +1,80 @@
+// One mstat-bridge as a subprocess of a given checkout (this one or a baseline worktree), for
+// the benches that kill it or watch it for a long time. Benchmarks only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { descendants } from './proc.ts';
+import { sleep } from './report.ts';
+
+export class BridgeProc {
+  readonly pid: number;
+  port = 0;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly proc: ChildProcess;
+  private readonly logFile: WriteStream | undefined;
+
+  private constructor(root: string, cacheDir: string, logPath: string | undefined, logLevel: string, args: string[]) {
+    const env: NodeJS.ProcessEnv = { ...process.env, MSTAT_CACHE_DIR: cacheDir };
+    for (const k of ['MSTAT_TOKEN', 'MSTAT_LISTEN', 'MSTAT_ALLOW_PIDS', 'MSTAT_SCRAPE_ATTACH', 'MSTAT_LOG_LEVEL']) delete env[k];
+    this.proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bridge', 'main.ts'), '--listen', '127.0.0.1:0', '--log-level', logLevel, '--no-auth', ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // a terminal Ctrl-C reaches only the bench, which stops the bridge itself
+    });
+    this.pid = this.proc.pid!;
+    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    this.logFile = logPath ? createWriteStream(logPath, { flags: 'a' }) : undefined;
+    this.proc.stderr!.on('data', (d: Buffer) => this.logFile?.write(d));
+  }
+
+  /** Starts `root`'s bridge on a free loopback port (no auth: the bench's clients are ours). */
+  static async start(root: string, cacheDir: string, opts: { logPath?: string; logLevel?: string; args?: string[] } = {}): Promise<BridgeProc> {
+    const b = new BridgeProc(root, cacheDir, opts.logPath, opts.logLevel ?? 'info', opts.args ?? []);
+    b.port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bridge did not listen within 30 s')), 30_000);
+      createInterface({ input: b.proc.stdout! }).on('line', (l) => {
+        b.logFile?.write(l + '\n');
+        const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
+        if (!m) return;
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      });
+      void b.exited.then((x) => reject(new Error(`bridge exited before listening (${x.code ?? x.signal})`)));
+    });
+    return b;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/v1/ws`;
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** The gdb processes under the bridge now (below their supervisor shells). */
+  gdbPids(): number[] {
+    return [...descendants(this.pid)].filter(([, st]) => st.comm === 'gdb').map(([p]) => p);
+  }
+
+  /** Every process under the bridge now (supervisor shells and gdbs). */
+  descendantPids(): number[] {
+    return [...descendants(this.pid).keys()];
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.alive) this.proc.kill(signal);
+  }
+
+  /** SIGTERM (the bridge detaches every target), SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    if (this.alive) {
+      this.proc.kill('SIGTERM');
+      if (!(await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]))) this.proc.kill('SIGKILL');
+    }
+    await this.exited;
+    this.logFile?.end();
+  }
+}
