@@ -21,9 +21,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
 import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { benchArgs, usageError } from './bench/args.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { BridgeProc } from './bench/bridge-proc.ts';
 import { maxOf, median, note, print, ratio, sleep, table } from './bench/report.ts';
@@ -39,34 +39,19 @@ const USAGE = `usage: npx tsx scripts/bench-chaos.ts [--gdb-kills N] [--bridge-k
   --interval MS      the subscriber's interval, consistent mode (default 10)
   --baseline REV     measured beside this checkout (default b706eda); --no-baseline: this one only`;
 
-const { values: o } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        'gdb-kills': { type: 'string', default: '200' },
-        'bridge-kills': { type: 'string', default: '200' },
-        recycles: { type: 'string', default: '20' },
-        'target-kills': { type: 'string', default: '50' },
-        interval: { type: 'string', default: '10' },
-        baseline: { type: 'string', default: 'b706eda' },
-        'no-baseline': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
-if (o.help) {
-  print(USAGE);
-  process.exit(0);
-}
+const o = benchArgs(USAGE, {
+    'gdb-kills': { type: 'string', default: '200' },
+    'bridge-kills': { type: 'string', default: '200' },
+    recycles: { type: 'string', default: '20' },
+    'target-kills': { type: 'string', default: '50' },
+    interval: { type: 'string', default: '10' },
+    baseline: { type: 'string', default: 'b706eda' },
+    'no-baseline': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+});
 const count = (v: string, what: string): number => {
   if (!/^\d+$/.test(v)) {
-    process.stderr.write(`--${what} takes a whole number\n${USAGE}\n`);
-    process.exit(2);
+    usageError(USAGE, `--${what} takes a whole number`);
   }
   return Number(v);
 };

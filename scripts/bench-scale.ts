@@ -21,38 +21,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
+import { benchArgs, usageError } from './bench/args.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { bytes, median, note, p95, print, ratio, table } from './bench/report.ts';
 
 const USAGE = 'usage: npx tsx scripts/bench-scale.ts [--baseline REV] [--window MS] [--procs 2,8,32,128] [--heaps 64,1024]';
-const { values: opts } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        baseline: { type: 'string', default: '49e6740' },
-        window: { type: 'string', default: '5000' },
-        procs: { type: 'string', default: '2,8,32,128' },
-        heaps: { type: 'string', default: '64,1024' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
-if (opts.help) {
-  print(USAGE);
-  process.exit(0);
-}
+const opts = benchArgs(USAGE, {
+    baseline: { type: 'string', default: '49e6740' },
+    window: { type: 'string', default: '5000' },
+    procs: { type: 'string', default: '2,8,32,128' },
+    heaps: { type: 'string', default: '64,1024' },
+    help: { type: 'boolean', short: 'h' },
+});
 const list = (s: string, what: string): number[] => {
   const xs = s.split(',').map(Number);
   if (xs.some((x) => !Number.isInteger(x) || x < 1)) {
-    process.stderr.write(`--${what} takes positive integers separated by commas\n${USAGE}\n`);
-    process.exit(2);
+    usageError(USAGE, `--${what} takes positive integers separated by commas`);
   }
   return xs;
 };

@@ -16,9 +16,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
 import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { benchArgs, usageError } from './bench/args.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { BridgeProc } from './bench/bridge-proc.ts';
 import { rssKiB, slope } from './bench/proc.ts';
@@ -35,35 +35,20 @@ const USAGE = `usage: npx tsx scripts/bench-soak.ts [--minutes M] [--subscribers
   --baseline REV    the revision measured beside this checkout (default b706eda: main before issue 16 items 2-4)
   --no-baseline     this checkout only`;
 
-const { values: o } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        minutes: { type: 'string', default: '30' },
-        subscribers: { type: 'string', default: '5' },
-        interval: { type: 'string', default: '10' },
-        mode: { type: 'string', default: 'consistent' },
-        every: { type: 'string', default: '10' },
-        baseline: { type: 'string', default: 'b706eda' },
-        'no-baseline': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
-if (o.help) {
-  print(USAGE);
-  process.exit(0);
-}
+const o = benchArgs(USAGE, {
+    minutes: { type: 'string', default: '30' },
+    subscribers: { type: 'string', default: '5' },
+    interval: { type: 'string', default: '10' },
+    mode: { type: 'string', default: 'consistent' },
+    every: { type: 'string', default: '10' },
+    baseline: { type: 'string', default: 'b706eda' },
+    'no-baseline': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+});
 const positive = (v: string, what: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) {
-    process.stderr.write(`--${what} takes a positive number\n${USAGE}\n`);
-    process.exit(2);
+    usageError(USAGE, `--${what} takes a positive number`);
   }
   return n;
 };
@@ -72,8 +57,7 @@ const SUBS = Math.round(positive(o.subscribers!, 'subscribers'));
 const INTERVAL = positive(o.interval!, 'interval');
 const EVERY = positive(o.every!, 'every');
 if (o.mode !== 'live' && o.mode !== 'consistent') {
-  process.stderr.write(`--mode is live or consistent\n${USAGE}\n`);
-  process.exit(2);
+  usageError(USAGE, `--mode is live or consistent`);
 }
 const MODE = o.mode;
 
