@@ -113,7 +113,8 @@ function serviceDirs(root: string): Record<string, string> {
 
 /**
  * ExecStart in the unit's sandbox: a private mount namespace where / is read-only except the
- * State/CacheDirectory (bind-mounted onto themselves first) and a fresh /tmp (PrivateTmp), then
+ * State/CacheDirectory (bind-mounted onto themselves first) and a fresh /tmp (PrivateTmp), in
+ * / (a system service's working directory: the test's own may be under the hidden /tmp), then
  * setpriv to the user with the unit's capabilities and no_new_privs. unshare, sh and setpriv
  * all exec: the child's pid is the bridge's.
  */
@@ -121,7 +122,7 @@ function startService(dirs: Record<string, string>, env: NodeJS.ProcessEnv): Ret
   const caps = svc('CapabilityBoundingSet').split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`).join(',');
   const ambient = svc('AmbientCapabilities').split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`).join(',');
   const exec = execWords(expandSpecifiers(installedUnit().match(/^ExecStart=(.*)$/m)![1]!, dirs));
-  const sandbox = 'mount --bind "$1" "$1" && mount --bind "$2" "$2" && mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -o remount,bind,ro / && shift 2 && exec "$@"';
+  const sandbox = 'mount --bind "$1" "$1" && mount --bind "$2" "$2" && mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -o remount,bind,ro / && shift 2 && cd / && exec "$@"';
   const setpriv = ['setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', ...(svc('NoNewPrivileges') === 'yes' ? ['--nnp'] : []), `--bounding-set=-all,${caps}`, `--inh-caps=-all,${ambient}`, `--ambient-caps=-all,${ambient}`, '--'];
   // `env -i`: exactly the service's environment, also without what tap's process-info hook
   // adds to every child's (it would load itself into the bridge and write into this checkout).
