@@ -24,8 +24,12 @@ async function attached(t: { teardown(fn: () => unknown): void }): Promise<{ gdb
   t.teardown(() => target.stop());
   const gdb = await openGdb({ log: silentLogger(), timeoutMs: 60_000 });
   t.teardown(async () => {
+    // A gdb whose target died in our stop may not answer, or stop itself (seen: left in State T,
+    // orphaned, once its supervisor was gone): it is killed, as the reader kills it then.
+    if (!gdb.isExited && !processAlive(target.pid)) gdb.kill('SIGKILL');
     if (!gdb.isExited) await gdb.close({ graceMs: 1000 });
     await gdb.exited;
+    if (isAlive(gdb.pid)) process.kill(gdb.pid, 'SIGKILL');
   });
   // Made before the attach, so it knows every thread (as the reader's does).
   const threads = new ThreadTracker(gdb, () => !processAlive(target.pid));
