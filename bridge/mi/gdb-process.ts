@@ -1,227 +1,244 @@
-// Spawning gdb: the only place that knows the command line and how a gdb process is reaped.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// GdbProcess: one running gdb under its supervisor (gdb-spawn.ts). It knows the pid handshake,
+// the watch file of targets the supervisor SIGCONTs, how gdb's whole tree is stopped, and when
+// gdb is gone; it speaks no MI. Its pipes are offered as an MiStream (stream.ts).
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { cacheDir } from '../cache-dir.ts';
+import type { Logger } from '../log.ts';
 import { MiError, MiErrorCode } from './errors.ts';
-import { MIN_GDB, parseGdbVersion, versionAtLeast, type GdbVersion } from './version.ts';
+import { checkGdb } from './gdb-check.ts';
+import { GDB_PID_MARKER, resolveGdbPath, spawnGdb, type GdbSpawnOptions, type GdbSubprocess } from './gdb-spawn.ts';
+import { descendantPids, parentPid } from './process-tree.ts';
+import type { MiStream } from './stream.ts';
+import type { GdbVersion } from './version.ts';
 
-export interface GdbSpawnOptions {
-  /** gdb executable; default `$MSTAT_GDB` or `gdb` on PATH. */
-  gdbPath?: string | undefined;
-  /** Extra command-line arguments, placed before the MI flags' end (e.g. `--readnever`). */
-  extraArgs?: readonly string[] | undefined;
+export interface GdbProcessExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
 }
 
-export type GdbSubprocess = ResultPromise<{
-  stdin: 'pipe';
-  stdout: 'pipe';
-  stderr: 'pipe';
-  buffer: false;
-  reject: false;
-  cleanup: true;
-  encoding: 'utf8';
-}>;
-
-export function resolveGdbPath(opt?: string): string {
-  return opt ?? process.env.MSTAT_GDB ?? 'gdb';
+export interface GdbProcessEvents {
+  /** gdb's output closed: gdb itself is gone and reaped (see outputClosed). */
+  reaped: [];
 }
 
-/** Runs `gdb --version`; a missing or too old gdb is a coded error with the fix in it. */
-export async function checkGdb(gdbPath: string): Promise<GdbVersion> {
-  let out: string;
-  const identity = fileIdentity(gdbPath);
-  try {
-    out = (identity && knownVersionOutput(identity)) ?? (await execa(gdbPath, ['--version'], { timeout: 10_000, stdin: 'ignore' })).stdout;
-  } catch (err) {
-    throw new MiError(
-      MiErrorCode.GDB_MISSING,
-      `gdb not found or not runnable ('${gdbPath} --version' failed); install it (Debian: apt-get install gdb) or set MSTAT_GDB to its path`,
-      { cause: err },
-    );
-  }
-  const v = parseGdbVersion(out);
-  if (!v) throw new MiError(MiErrorCode.GDB_UNSUPPORTED, `'${gdbPath}' does not look like GNU gdb: ${out.split('\n', 1)[0]}`);
-  if (!versionAtLeast(v, MIN_GDB.major, MIN_GDB.minor)) {
-    throw new MiError(MiErrorCode.GDB_UNSUPPORTED, `gdb ${v.major}.${v.minor} is too old; mstat-bridge needs gdb >= ${MIN_GDB.major}.${MIN_GDB.minor}`);
-  }
-  if (identity) rememberVersionOutput(identity, out);
-  return v;
+export interface GdbProcessOptions extends GdbSpawnOptions {
+  log: Logger;
 }
 
-// `gdb --version` costs 80-110 ms, as much as the rest of a one-shot's gdb startup: its
-// output is remembered per gdb file (real path, inode, size, mtime), in this process and in
-// the cache directory, and asked again whenever the file changes.
-const knownVersions = new Map<string, string>();
-const versionCacheFile = (): string => join(cacheDir(), 'gdb-version.json');
+/** How long replies already in the pipe are still read after the process exits. */
+const DRAIN_AFTER_EXIT_MS = 250;
 
-function fileIdentity(gdbPath: string): string | undefined {
-  try {
-    const dirs = gdbPath.includes('/') ? [''] : (process.env.PATH ?? '').split(':').filter(Boolean);
-    for (const d of dirs) {
-      const p = d === '' ? gdbPath : join(d, gdbPath);
-      if (!existsSync(p)) continue;
-      const real = realpathSync(p);
-      const st = statSync(real);
-      if (!st.isFile()) continue;
-      return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
+export class GdbProcess extends EventEmitter<GdbProcessEvents> {
+  /** Resolves once the supervisor has exited and gdb's output is drained (or 250 ms passed). */
+  readonly exited: Promise<GdbProcessExit>;
+  /** gdb's pipes, for one MI channel. */
+  readonly stream: MiStream;
+  private exitSeen = false;
+  private outputEnded = false;
+  private readonly watched = new Set<number>();
+  private readonly log: Logger;
+  /** The SIGTERM/SIGKILL fallback, once started (shared by every caller of stop()). */
+  private stopping: Promise<GdbProcessExit> | undefined;
+
+  /** Checks `gdb --version`, spawns gdb under its supervisor, and waits for gdb's own pid. */
+  static async start(opts: GdbProcessOptions): Promise<GdbProcess> {
+    const gdbPath = resolveGdbPath(opts.gdbPath);
+    const version = await checkGdb(gdbPath);
+    const watchFile = join(tmpdir(), `mstat-gdb-${process.pid}-${randomBytes(6).toString('hex')}.pids`);
+    const proc = spawnGdb(gdbPath, watchFile, opts);
+    if (proc.pid === undefined) {
+      const r = await proc;
+      throw new MiError(MiErrorCode.GDB_MISSING, `could not start gdb: ${r.message ?? 'unknown error'}`);
     }
-  } catch {
-    /* not identifiable: always ask gdb */
+    return new GdbProcess(proc, await gdbPidOf(proc), watchFile, version, opts.log);
   }
-  return undefined;
-}
 
-function knownVersionOutput(identity: string): string | undefined {
-  const inMemory = knownVersions.get(identity);
-  if (inMemory !== undefined) return inMemory;
-  try {
-    const onDisk = (JSON.parse(readFileSync(versionCacheFile(), 'utf8')) as Record<string, unknown>)[identity];
-    return typeof onDisk === 'string' ? onDisk : undefined;
-  } catch {
-    return undefined;
+  private constructor(
+    private readonly proc: GdbSubprocess,
+    readonly pid: number,
+    private readonly watchFile: string,
+    readonly version: GdbVersion,
+    log: Logger,
+  ) {
+    super();
+    this.log = log.child({ gdbPid: pid });
+    // A StringDecoder keeps UTF-8 sequences split across chunks intact.
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.on('data', (chunk: string) => this.log.warn({ stderr: chunk.trimEnd() }, 'gdb stderr'));
+    // gdb's stdout closes when gdb and its supervisor are gone (the supervisor may still run
+    // its watch loop, so the process exit comes later).
+    proc.stdout.once('close', () => {
+      this.outputEnded = true;
+      this.emit('reaped');
+    });
+    this.stream = pipeStream(proc);
+    // The process's exit counts on its own too: a child of gdb (a `shell` command, an ssh)
+    // can hold stdout open long after gdb is gone. Replies already in the pipe are still
+    // read, for a short while.
+    const stdoutEnded = new Promise<void>((r) => proc.stdout.once('close', () => r()));
+    this.exited = new Promise<GdbProcessExit>((resolve) => {
+      // The supervisor exits right after gdb (within ~0.6 s when it had targets to watch);
+      // its exit status is gdb's (128+n when a signal killed gdb).
+      proc.once('exit', (code, signal) => {
+        let timer: NodeJS.Timeout | undefined;
+        void Promise.race([stdoutEnded, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_AFTER_EXIT_MS)))]).then(() => {
+          clearTimeout(timer);
+          this.exitSeen = true;
+          if (code !== null && code > 128) resolve({ exitCode: undefined, signal: signalName(code - 128) });
+          else resolve({ exitCode: code ?? undefined, signal: signal ?? undefined });
+          proc.stdout.destroy();
+          proc.stderr.destroy();
+        });
+      });
+    });
+    proc.catch(() => undefined);
+  }
+
+  /**
+   * gdb itself is gone and reaped (so no longer tracing anything), though its supervisor may
+   * still run its half-second watch of the targets: the supervisor keeps gdb's output open
+   * until it has reaped gdb.
+   */
+  get outputClosed(): boolean {
+    return this.outputEnded;
+  }
+
+  /** True once `exited` has resolved. */
+  get hasExited(): boolean {
+    return this.exitSeen;
+  }
+
+  /**
+   * Registers a process we are about to attach to: if gdb dies before a clean detach, its
+   * supervisor SIGCONTs it should it be left stopped. Call before attaching.
+   */
+  watchTarget(pid: number): void {
+    this.watched.add(pid);
+    this.writeWatchFile();
+  }
+
+  /** After a clean detach: the target no longer needs the supervisor's check. */
+  unwatchTarget(pid: number): void {
+    if (this.watched.delete(pid)) this.writeWatchFile();
+  }
+
+  private writeWatchFile(): void {
+    try {
+      if (this.watched.size === 0) rmSync(this.watchFile, { force: true });
+      else writeFileSync(this.watchFile, [...this.watched].join('\n') + '\n');
+    } catch (err) {
+      this.log.warn({ err }, 'cannot write the target watch file');
+    }
+  }
+
+  /** Sends a signal to gdb itself, not its supervisor (tests use SIGKILL to prove nothing hangs). */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /**
+   * Waits `graceMs` for gdb to go by itself, then SIGTERMs it, then SIGKILLs it. Its children
+   * get the same signals: gdb blocked in a `shell` command acts on SIGTERM (detaching its
+   * inferiors) only once that child is gone, and a child left behind would be an orphan
+   * holding gdb's stdout open. The first caller's grace applies; later callers share it.
+   */
+  stop(graceMs: number): Promise<GdbProcessExit> {
+    this.stopping ??= (async () => {
+      const first = await this.exitedWithin(graceMs);
+      if (first) return first;
+      this.log.warn('gdb did not exit within the grace period; sending SIGTERM');
+      this.signalTree('SIGTERM');
+      const second = await this.exitedWithin(graceMs);
+      if (second) return second;
+      this.log.error('gdb ignored SIGTERM; sending SIGKILL');
+      this.signalTree('SIGKILL');
+      return this.exited;
+    })();
+    return this.stopping;
+  }
+
+  private signalTree(signal: NodeJS.Signals): void {
+    // Only while gdb is still our supervisor's child: once it is reaped its pid may be reused.
+    if (parentPid(this.pid) !== this.proc.pid) return;
+    const children = descendantPids(this.pid);
+    this.kill(signal);
+    for (const pid of children) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+    if (children.length > 0) this.log.warn({ signal, children }, "signalled gdb's child processes too");
+  }
+
+  private async exitedWithin(ms: number): Promise<GdbProcessExit | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+    const done = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return done;
   }
 }
 
-function rememberVersionOutput(identity: string, out: string): void {
-  if (knownVersions.get(identity) === out) return;
-  knownVersions.set(identity, out);
-  try {
-    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
-    const tmp = `${versionCacheFile()}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ [identity]: out }) + '\n', { mode: 0o600 });
-    renameSync(tmp, versionCacheFile());
-  } catch {
-    /* a read-only cache only costs the check next time */
-  }
-}
-
-/**
- * The supervisor shell gdb runs under. It outlives gdb by design: when gdb is gone (however
- * it went: our exit, our SIGKILL, its own crash), it SIGCONTs every process listed in
- * $MSTAT_WATCH (the targets we were attached to and had not cleanly detached from) that is
- * found in group-stop (State T) with no tracer, watching for half a second because the kernel
- * detaches threads one by one. Also: SIGPIPE is ignored (inherited by gdb, so a gdb whose
- * reader is gone finishes its detach instead of dying halfway); gdb's stdin is ours, so our
- * death is its EOF, on which it detaches and quits. SIGTERM to the shell (our exit, or our
- * death through its parent-death signal) is passed to gdb, which detaches and quits, and
- * 3 s later a gdb still there (wedged: one hung in an attach answers neither EOF nor
- * SIGTERM) is killed, which detaches too; SIGHUP waits for gdb.
- * Core dumps are off: a gdb crash must not drop a 50 MB file into the user's directory.
- */
-const SUPERVISOR = `
-ulimit -c 0 2>/dev/null
-trap "" PIPE
-trap ":" HUP
-gdb=
-stop_gdb() {
-  [ -n "$gdb" ] || return 0
-  kill -TERM "$gdb" 2>/dev/null
-  # Only while it is still our child: a reaped gdb's pid may be reused.
-  ( sleep 3; set -- $(cat "/proc/$gdb/stat" 2>/dev/null); [ "$4" = "$$" ] && kill -KILL "$gdb" ) &
-}
-trap stop_gdb TERM
-exec 3<&0
-"$@" <&3 3<&- &
-gdb=$!
-exec 3<&- </dev/null
-printf 'mstat-gdb-pid %s\\n' "$gdb" >&2
-while :; do wait "$gdb"; rc=$?; kill -0 "$gdb" 2>/dev/null || break; done
-exec >/dev/null 2>&1
-if [ -s "$MSTAT_WATCH" ]; then
-  i=0
-  while [ "$i" -lt 10 ]; do
-    for p in $(cat "$MSTAT_WATCH"); do
-      [ -r "/proc/$p/status" ] || continue
-      grep -q '^TracerPid:[[:space:]]*0$' "/proc/$p/status" || continue
-      for t in /proc/$p/task/*/status; do
-        if grep -q '^State:[[:space:]]*T' "$t"; then kill -CONT "$p"; break; fi
-      done
-    done
-    sleep 0.05
-    i=$((i + 1))
-  done
-fi
-rm -f "$MSTAT_WATCH"
-exit "$rc"
-`;
-
-/** Marker line the supervisor prints on stderr with gdb's own pid. */
-export const GDB_PID_MARKER = /^mstat-gdb-pid (\d+)$/m;
-
-/**
- * Starts `gdb --interpreter=mi2 -nx -q` under the supervisor above, in its own process group
- * (a terminal's Ctrl-C reaches us, not gdb). Further guards against an orphan gdb: execa's
- * `cleanup`, parent-death signals (setpriv --pdeathsig TERM) on the supervisor (our death,
- * however we die) and on gdb (the supervisor's), and stdin EOF.
- */
-export function spawnGdb(gdbPath: string, watchFile: string, opts: GdbSpawnOptions = {}): GdbSubprocess {
-  const gdbArgs = ['--interpreter=mi2', '-nx', '-q', '-iex', 'set auto-load off', ...(opts.extraArgs ?? [])];
-  const setpriv = '/usr/bin/setpriv';
-  const pdeath = existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', '--'] : [];
-  const command = [...pdeath, gdbPath, ...gdbArgs];
-  const [shell, ...shellArgs] = [...pdeath, '/bin/sh', '-c', SUPERVISOR, 'mstat-gdb', ...command];
-  return execa(shell!, shellArgs, {
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    encoding: 'utf8',
-    detached: true,
-    env: { LC_ALL: 'C.UTF-8', TERM: 'dumb', MSTAT_WATCH: watchFile },
-    extendEnv: true,
+/** The supervisor shell reports gdb's own pid on stderr before anything else. */
+function gdbPidOf(proc: GdbSubprocess): Promise<number> {
+  proc.stderr.setEncoding('utf8');
+  return new Promise<number>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => done(new MiError(MiErrorCode.GDB_MISSING, 'gdb did not start within 10 s')), 10_000);
+    const onData = (chunk: string): void => {
+      seen += chunk;
+      const m = GDB_PID_MARKER.exec(seen);
+      if (m) done(Number(m[1]));
+    };
+    const onExit = (): void => done(new MiError(MiErrorCode.GDB_MISSING, `gdb exited at once: ${seen.trim().slice(0, 300)}`));
+    const done = (r: number | MiError): void => {
+      clearTimeout(timer);
+      proc.stderr.off('data', onData);
+      proc.off('exit', onExit);
+      if (typeof r === 'number') resolve(r);
+      else reject(r);
+    };
+    proc.stderr.on('data', onData);
+    proc.once('exit', onExit);
   });
 }
 
-/** The parent pid of `pid` from /proc, or undefined when it is gone (or a zombie). */
-export function parentPid(pid: number): number | undefined {
-  const stat = readStat(pid);
-  return stat && stat.state !== 'Z' ? stat.ppid : undefined;
-}
-
 /**
- * Every live descendant of `pid` (children of gdb: `shell` commands and their children), a
- * snapshot from /proc. Taken before gdb is killed: once it is gone they are re-parented and
- * can no longer be told apart.
+ * gdb's pipes as an MiStream. Either pipe breaking means no reply can ever arrive: stdout
+ * closes when gdb and its supervisor are gone; stdin fails (EPIPE) when nothing reads it
+ * any more, though gdb may live on.
  */
-export function descendantPids(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const e of entries) {
-    if (!/^[0-9]+$/.test(e)) continue;
-    const stat = readStat(Number(e));
-    if (!stat || stat.state === 'Z') continue;
-    const list = children.get(stat.ppid);
-    if (list) list.push(Number(e));
-    else children.set(stat.ppid, [Number(e)]);
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const c of children.get(queue.shift()!) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
+function pipeStream(proc: GdbSubprocess): MiStream {
+  return {
+    write: (text) => {
+      if (!proc.stdin.destroyed) proc.stdin.write(text);
+    },
+    end: () => {
+      if (!proc.stdin.destroyed) proc.stdin.end();
+    },
+    onData: (listener) => proc.stdout.on('data', listener),
+    onClose: (listener) => {
+      let closed = false;
+      const once = (reason: string, err?: Error): void => {
+        if (closed) return;
+        closed = true;
+        listener(reason, err);
+      };
+      proc.stdin.on('error', (err: NodeJS.ErrnoException) => once(`writing to gdb failed (${err.code ?? err.message})`, err));
+      proc.stdout.once('close', () => once('gdb closed its output'));
+    },
+  };
 }
 
-function readStat(pid: number): { state: string; ppid: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid …": comm may contain spaces and parentheses, so split after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const ppid = Number(rest[1]);
-  return rest[0] && Number.isSafeInteger(ppid) ? { state: rest[0], ppid } : undefined;
+function signalName(n: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
 }

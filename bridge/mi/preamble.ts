@@ -1,5 +1,5 @@
 // What every gdb we start is told before it touches a target (gdb-mi-notes.md §11.1).
-import type { MiClient } from './client.ts';
+import type { MiSender } from './channel.ts';
 import { gdbSet, gdbShow, listFeatures } from './commands/gdb.ts';
 import { interpreterExecConsole } from './commands/console.ts';
 import { MiError, MiErrorCode } from './errors.ts';
@@ -34,7 +34,7 @@ export const PREAMBLE_SETTINGS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Applies the preamble (pipelined) and checks the MI features we rely on. */
-export async function applyPreamble(c: MiClient): Promise<{ features: string[] }> {
+export async function applyPreamble(c: MiSender): Promise<{ features: string[] }> {
   await Promise.all([
     ...PREAMBLE_SETTINGS.map(([k, v]) => gdbSet(c, k, v)),
     ...SIGNAL_PASSTHROUGH.map((cmd) => interpreterExecConsole(c, cmd)),

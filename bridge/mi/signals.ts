@@ -2,7 +2,7 @@
 // The preamble asks for it (preamble.ts); this checks what gdb actually does, so a gdb that
 // ignored a `handle` command, or changed a row later, is refused before it can freeze a
 // target (a SIGTERM held in tracing stop) or swallow a signal (nopass).
-import type { MiClient } from './client.ts';
+import type { MiSender } from './channel.ts';
 import { interpreterExecConsole } from './commands/console.ts';
 import { MiError, MiErrorCode } from './errors.ts';
 
@@ -37,7 +37,7 @@ export function signalTableProblems(rows: readonly SignalRow[]): string[] {
  * Reads `info signals` and throws MI_ERR_SIGNALS_NOT_PASSED unless every row but SIGTRAP is
  * nostop noprint pass. A table with too few rows is not proof either.
  */
-export async function verifySignalsPassed(c: MiClient): Promise<void> {
+export async function verifySignalsPassed(c: MiSender): Promise<void> {
   const rows = parseSignalTable((await interpreterExecConsole(c, 'info signals')).output);
   const problems = signalTableProblems(rows);
   if (rows.length < 32 || !rows.some((r) => r.name === 'SIGTERM')) {

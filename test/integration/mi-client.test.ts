@@ -13,7 +13,7 @@ import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground, targetDetach } from '../../bridge/mi/commands/target.ts';
 import { MiError } from '../../bridge/mi/errors.ts';
-import { descendantPids } from '../../bridge/mi/gdb-process.ts';
+import { descendantPids } from '../../bridge/mi/process-tree.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
 import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { parseSignalTable, signalTableProblems, verifySignalsPassed } from '../../bridge/mi/signals.ts';

@@ -9,7 +9,7 @@ import { interpreterExecConsole } from '../../bridge/mi/commands/console.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
-import { descendantPids, parentPid } from '../../bridge/mi/gdb-process.ts';
+import { descendantPids, parentPid } from '../../bridge/mi/process-tree.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
 import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
 import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { checkGdb } from '../../bridge/mi/gdb-process.ts';
+import { checkGdb } from '../../bridge/mi/gdb-check.ts';
 
 t.test('asked once per gdb file; asked again when the file changes', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mstat-gdbver-'));

@@ -1,5 +1,5 @@
 // `-interpreter-exec console`: one CLI command, its `~` output collected until the reply.
-import type { MiClient, SendOptions } from '../client.ts';
+import type { MiSender, SendOptions } from '../channel.ts';
 import { assertConsoleText, rawArg } from '../escape.ts';
 
 export interface ConsoleReply {
@@ -9,7 +9,7 @@ export interface ConsoleReply {
   log: string;
 }
 
-export async function interpreterExecConsole(c: MiClient, command: string, opts?: SendOptions): Promise<ConsoleReply> {
+export async function interpreterExecConsole(c: MiSender, command: string, opts?: SendOptions): Promise<ConsoleReply> {
   assertConsoleText(command);
   // `console` bare: every byte of a command costs gdb a read(2) (see environment.ts).
   const r = await c.send('-interpreter-exec', [rawArg('console'), command], opts);

@@ -1,6 +1,6 @@
 // Memory reads and C-language expression evaluation.
 import { z } from 'zod';
-import type { MiClient, SendOptions } from '../client.ts';
+import type { MiSender, SendOptions } from '../channel.ts';
 import { MiError, MiErrorCode } from '../errors.ts';
 import { rawArg } from '../escape.ts';
 import { parseReply } from './reply.ts';
@@ -29,7 +29,7 @@ export interface MemoryRead {
  * `-data-read-memory-bytes ADDR COUNT`. A short read (the range crosses the end of a
  * mapping) returns one byte too many in gdb 13; that byte is dropped.
  */
-export async function dataReadMemoryBytes(c: MiClient, address: bigint, count: number, opts?: SendOptions): Promise<MemoryRead> {
+export async function dataReadMemoryBytes(c: MiSender, address: bigint, count: number, opts?: SendOptions): Promise<MemoryRead> {
   if (address < 0n || !Number.isSafeInteger(count) || count <= 0) throw new RangeError(`bad memory range ${address}+${count}`);
   const reply = parseReply(MemoryReply, await c.send('-data-read-memory-bytes', [rawArg(`0x${address.toString(16)}`), rawArg(count)], opts), '-data-read-memory-bytes');
   const block = reply.memory.find((m) => BigInt(m.begin) === address);
@@ -46,7 +46,7 @@ export async function dataReadMemoryBytes(c: MiClient, address: bigint, count: n
 const EvalReply = z.object({ value: z.string() });
 
 /** `-data-evaluate-expression --language c EXPR` → gdb's printed value. */
-export async function dataEvaluateExpression(c: MiClient, expression: string, opts?: SendOptions & { language?: 'c' | 'go' | 'auto' }): Promise<string> {
+export async function dataEvaluateExpression(c: MiSender, expression: string, opts?: SendOptions & { language?: 'c' | 'go' | 'auto' }): Promise<string> {
   const args = opts?.language === 'auto' ? [expression] : [rawArg('--language'), rawArg(opts?.language ?? 'c'), expression];
   return parseReply(EvalReply, await c.send('-data-evaluate-expression', args, opts), '-data-evaluate-expression').value;
 }

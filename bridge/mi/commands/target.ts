@@ -1,6 +1,7 @@
 // Attaching, detaching and selecting targets. Local attach is the non-stop background form
 // (`attach PID &`), which stops no thread; `-target-attach` (which stops every thread) is
 // only for remote targets, followed at once by execContinueAll.
+import type { MiSender } from '../channel.ts';
 import type { MiClient, MiReply, SendOptions } from '../client.ts';
 import { CliText, rawArg } from '../escape.ts';
 import { CallSite, MiError, MiErrorCode } from '../errors.ts';
@@ -30,7 +31,7 @@ export async function attachInBackground(c: MiClient, pid: number, opts?: SendOp
  * `-target-attach PID`: stops every thread (non-stop) — remote targets only. The PID is on
  * another host, so the local supervisor must not watch it (it would SIGCONT a local namesake).
  */
-export async function targetAttach(c: MiClient, pid: number, opts?: SendOptions): Promise<void> {
+export async function targetAttach(c: MiSender, pid: number, opts?: SendOptions): Promise<void> {
   await c.send('-target-attach', [rawArg(checkPid(pid))], { timeoutMs: 30_000, ...opts });
 }
 
@@ -48,7 +49,7 @@ export type TargetKind = 'extended-remote' | 'remote' | 'core';
  * the line as the file name (quotes and backslashes would become part of it), so the path
  * goes verbatim: absolute, one line, no surrounding blanks.
  */
-export async function targetSelect(c: MiClient, kind: TargetKind, param: string, opts?: SendOptions): Promise<void> {
+export async function targetSelect(c: MiSender, kind: TargetKind, param: string, opts?: SendOptions): Promise<void> {
   const site = new CallSite(targetSelect);
   const ok = kind === 'core' ? /^\/.*\S$/.test(param) : /^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$/.test(param);
   if (!ok) throw new MiError(MiErrorCode.BAD_ARGUMENT, `-target-select ${kind}: bad parameter ${JSON.stringify(param)}`);

@@ -1,6 +1,6 @@
 // `-thread-info` (MI manual: "Thread Commands").
 import { z } from 'zod';
-import type { MiClient, SendOptions } from '../client.ts';
+import type { MiSender, SendOptions } from '../channel.ts';
 import { parseReply } from './reply.ts';
 
 const ThreadInfoReply = z.object({
@@ -15,7 +15,7 @@ export interface ThreadState {
 }
 
 /** `-thread-info` → every thread gdb knows and whether it runs. */
-export async function threadInfo(c: MiClient, opts?: SendOptions): Promise<ThreadState[]> {
+export async function threadInfo(c: MiSender, opts?: SendOptions): Promise<ThreadState[]> {
   const reply = parseReply(ThreadInfoReply, await c.send('-thread-info', [], opts), '-thread-info');
   return reply.threads.map((t) => ({ id: t.id, state: t.state }));
 }
