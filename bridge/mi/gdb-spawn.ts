@@ -34,6 +34,11 @@ export function resolveGdbPath(opt?: string): string {
  * death through its parent-death signal) is passed to gdb, which detaches and quits, and
  * 3 s later a gdb still there (wedged: one hung in an attach answers neither EOF nor
  * SIGTERM) is killed, which detaches too; SIGHUP waits for gdb.
+ * Once gdb is gone, whatever is left in our process group is SIGKILLed: gdb's own forks. Right
+ * after an attach gdb probes ptrace's features in a forked copy of itself that stops itself
+ * (SIGSTOP) until gdb looks at it; a gdb killed in that instant leaves the copy stopped and
+ * orphaned, holding the target's /proc mem file and our pipes (seen in tests). pgrep reads
+ * /proc in C; the shell loop, 50x slower, is for systems without procps.
  * Core dumps are off: a gdb crash must not drop a 50 MB file into the user's directory.
  */
 const SUPERVISOR = `
@@ -55,6 +60,16 @@ exec 3<&- </dev/null
 printf 'mstat-gdb-pid %s\\n' "$gdb" >&2
 while :; do wait "$gdb"; rc=$?; kill -0 "$gdb" 2>/dev/null || break; done
 exec >/dev/null 2>&1
+group_members() {
+  for s in /proc/[0-9]*/stat; do
+    IFS= read -r st < "$s" 2>/dev/null || continue
+    set -- \${st##*) }
+    [ "$3" = "$$" ] && p=\${s#/proc/} && echo "\${p%/stat}"
+  done
+}
+for p in $(pgrep -g "$$" 2>/dev/null || group_members); do
+  [ "$p" != "$$" ] && kill -KILL "$p" 2>/dev/null
+done
 if [ -s "$MSTAT_WATCH" ]; then
   i=0
   while [ "$i" -lt 10 ]; do

@@ -50,6 +50,7 @@ t.test('the Dockerfile: exec-form node entrypoint on the installed bin, gdb inst
   t.equal(image.entrypoint[0], 'node', 'ENTRYPOINT runs node itself (exec form): node gets the signals');
   t.equal(image.entrypoint[1], `${globalInstall(IMAGE_PREFIX).pkg}/scripts/bin/mstat-bridge.js`, 'on the bin npm install -g put there');
   t.match(readFileSync(DOCKERFILE, 'utf8'), /apt-get install [^\n]*\bgdb\b/, 'gdb is installed in the image');
+  t.match(readFileSync(DOCKERFILE, 'utf8'), /apt-get install [^\n]*\bprocps\b/, 'procps too (pgrep, for the supervisor)');
   t.match(image.env.MSTAT_LISTEN ?? '', /^0\.0\.0\.0:\d+$/, 'listens on every address of the container (reachable through -p)');
 });
 

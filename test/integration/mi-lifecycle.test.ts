@@ -1,7 +1,8 @@
 // MiClient lifecycle edges against real gdb 13 and the memhog target: a pipe to gdb breaking
 // while the process is still there, and close()'s SIGTERM/SIGKILL fallback. No fake gdb:
 // each situation is produced by the real gdb (and its real supervisor shell).
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { silentLogger } from '../../bridge/log.ts';
 import { MiClient } from '../../bridge/mi/client.ts';
@@ -23,9 +24,9 @@ async function startTarget(t: { teardown(fn: () => unknown): void }): Promise<Go
 }
 
 /** A gdb attached (non-stop, in the background) to a fresh target; killed in teardown whatever happens. */
-async function attachedGdb(t: { teardown(fn: () => unknown): void }): Promise<{ gdb: MiClient; target: GoTarget }> {
+async function attachedGdb(t: { teardown(fn: () => unknown): void }, opts: { gdbPath?: string } = {}): Promise<{ gdb: MiClient; target: GoTarget }> {
   const target = await startTarget(t);
-  const gdb = await openGdb({ log: silentLogger(), timeoutMs: 60_000 });
+  const gdb = await openGdb({ log: silentLogger(), timeoutMs: 60_000, ...opts });
   t.teardown(async () => {
     if (!gdb.isExited) await gdb.close({ graceMs: 1000 });
     await gdb.exited;
@@ -35,6 +36,20 @@ async function attachedGdb(t: { teardown(fn: () => unknown): void }): Promise<{ 
   return { gdb, target };
 }
 
+
+/** The process group of `pid`, from /proc/PID/stat. */
+function pgrpOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+function groupMembers(pgrp: number): number[] {
+  return readdirSync('/proc').filter((e) => /^[0-9]+$/.test(e)).map(Number).filter((p) => pgrpOf(p) === pgrp);
+}
 
 function comm(pid: number): string | undefined {
   try {
@@ -150,3 +165,29 @@ t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child an
   await expectGdbAndChildGone(t, gdbPid, sleepPid, target);
   t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
 });
+
+for (const withPgrep of [true, false]) {
+  t.test(`gdb SIGKILLed while a fork of its own is stopped (its ptrace probe): the supervisor kills the leftover (${withPgrep ? 'pgrep' : 'no procps: its /proc loop'})`, async (t) => {
+    // Right after an attach gdb probes ptrace in a forked copy of itself that stops itself with
+    // SIGSTOP until gdb looks at it; a gdb SIGKILLed in that instant left the copy stopped and
+    // orphaned (seen: State T, ppid 1, holding the target's mem file). The instant is ~1 ms, so
+    // the same leftover is made on purpose: a child of gdb, in its process group, stopped.
+    // Without procps, the supervisor finds its group by reading /proc itself: PATH holds no pgrep.
+    const path = process.env.PATH;
+    const gdbPath = (path ?? '').split(':').map((d) => join(d, 'gdb')).find((f) => existsSync(f));
+    if (!withPgrep) process.env.PATH = '/nonexistent';
+    const { gdb, target } = await attachedGdb(t, { gdbPath }).finally(() => (process.env.PATH = path));
+    // The outer shell exits at once, so the stopped one is orphaned already, as the probe would be.
+    await interpreterExecConsole(gdb, "shell /bin/sh -c 'kill -STOP $$; exec /bin/sleep 60' &");
+    const group = pgrpOf(gdb.pid)!;
+    let stopped: number | undefined;
+    await until(() => (stopped = groupMembers(group).find((p) => p !== gdb.pid && procStatus(p)?.state === 'T')) !== undefined, 5000);
+    if (stopped === undefined) throw new Error(`nothing stopped in gdb's process group ${group}`);
+    t.not(parentPid(stopped), gdb.pid, `the stopped process ${stopped} in gdb's group is not gdb's child any more (orphaned)`);
+    gdb.kill('SIGKILL');
+    await gdb.exited;
+    t.ok(await until(() => !isAlive(stopped!), 5000), 'the stopped leftover is gone once the supervisor has exited');
+    t.ok(await until(() => fullyDetached(target.pid), 5000), 'the target is detached');
+    await assertRunning(t, target, 'the target (another process group) is untouched and running');
+  });
+}

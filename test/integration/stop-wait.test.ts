@@ -24,8 +24,9 @@ async function attached(t: { teardown(fn: () => unknown): void }): Promise<{ gdb
   t.teardown(() => target.stop());
   const gdb = await openGdb({ log: silentLogger(), timeoutMs: 60_000 });
   t.teardown(async () => {
-    // A gdb whose target died in our stop may not answer, or stop itself (seen: left in State T,
-    // orphaned, once its supervisor was gone): it is killed, as the reader kills it then.
+    // A gdb whose target died in our stop may not answer: it is killed, as the reader kills it
+    // then. (A stopped, orphaned "gdb" once seen after this file was a fork of gdb's ptrace
+    // probe, cut off by the SIGKILL of the first case; its supervisor now kills such leftovers.)
     if (!gdb.isExited && !processAlive(target.pid)) gdb.kill('SIGKILL');
     if (!gdb.isExited) await gdb.close({ graceMs: 1000 });
     await gdb.exited;
