@@ -29,11 +29,15 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
-import { fixture, type FixtureBuild } from '../test/support/go-targets.ts';
-import { TestClient } from '../test/support/bridge.ts';
+import { fixture, type FixtureBuild } from './kit/fixtures.ts';
+import { WsClient } from './kit/ws-client.ts';
 import type { ServerMessage } from '../protocol/server-messages.ts';
-import { CLK_TCK, cpuBetween, cpuMark, descendants, procStat, rssKiB, slope, tracerPid } from './bench/proc.ts';
-import { bytes, maxOf, median, minOf, ms, note, now, p95, print, quantile, ratio, sleep, table } from './bench/report.ts';
+import { CLK_TCK, cpuBetween, cpuMark } from './kit/cpu.ts';
+import { descendants } from './kit/process-tree.ts';
+import { procStat, rssKiB, tracerPid } from './kit/proc.ts';
+import { slope } from './bench/report.ts';
+import { bytes, maxOf, median, minOf, ms, note, p95, print, quantile, ratio, table } from './bench/report.ts';
+import { now, sleep } from './kit/time.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 type Mode = 'live' | 'consistent';
@@ -688,10 +692,10 @@ async function waitDetached(h: Hog, timeoutMs = 15_000): Promise<boolean> {
   return false;
 }
 
-// ----------------------------------------------------------- one subscriber (TestClient)
+// ----------------------------------------------------------- one subscriber (WsClient)
 
 interface Sub {
-  c: TestClient;
+  c: WsClient;
   /** arrival time (ns) of received[i] */
   arrivals: number[];
   id: string;
@@ -701,9 +705,9 @@ interface Sub {
 }
 
 async function subscribeOne(b: BridgeProc, h: Hog, id: string, intervalMs: number, mode: Mode): Promise<Sub> {
-  const c = new TestClient(b.url);
+  const c = new WsClient(b.url);
   const arrivals: number[] = [];
-  c.ws.on('message', () => (arrivals[c.received.length - 1] = now())); // runs after TestClient's own listener
+  c.ws.on('message', () => (arrivals[c.received.length - 1] = now())); // runs after WsClient's own listener
   await c.opened;
   const t0 = now();
   const s: Sub = { c, arrivals, id, subscribedAt: 0, firstSampleAt: 0, failure: undefined };

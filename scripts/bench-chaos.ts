@@ -22,11 +22,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
-import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixture } from './kit/fixtures.ts';
 import { benchArgs, usageError } from './bench/args.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { BridgeProc } from './bench/bridge-proc.ts';
-import { maxOf, median, note, print, ratio, sleep, table } from './bench/report.ts';
+import { maxOf, median, note, print, ratio, table } from './bench/report.ts';
+import { sleep } from './kit/time.ts';
 import { stillAlive, targetState } from './bench/target-check.ts';
 import { WsSub } from './bench/ws-sub.ts';
 

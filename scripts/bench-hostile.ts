@@ -16,11 +16,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { maxOf, ms, note, print, ratio, sleep, table } from './bench/report.ts';
-import { descendants } from '../test/support/bridge.ts';
-import { createTempUser } from '../test/support/cli.ts';
-import { dumpQuietCore } from '../test/support/core-dump.ts';
-import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { maxOf, ms, note, print, ratio, table } from './bench/report.ts';
+import { sleep } from './kit/time.ts';
+import { descendants } from './kit/process-tree.ts';
+import { createTempUser } from './kit/temp-user.ts';
+import { dumpQuietCore } from './kit/core-dump.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixture } from './kit/fixtures.ts';
 import { baselineCheckout } from './bench/baseline.ts';
 
 const { values } = parseArgs({ options: { baseline: { type: 'string', default: '49e6740' } } });

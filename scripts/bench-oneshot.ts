@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
-import { bytes, median, ms, note, now, print, ratio, table } from './bench/report.ts';
+import { bytes, median, ms, note, print, ratio, table } from './bench/report.ts';
+import { now } from './kit/time.ts';
 
 const USAGE = 'usage: npx tsx scripts/bench-oneshot.ts [--reps N] [--baseline REV]';
 let opts: { reps: string; baseline: string };

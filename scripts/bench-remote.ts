@@ -3,7 +3,7 @@
 //
 //   npx tsx scripts/bench-remote.ts [--samples N] [--reps R] [--no-netns]
 //
-// "Remote" is a private sshd started here (test/support/sshd.ts): on loopback, and in its own
+// "Remote" is a private sshd started here (scripts/kit/sshd.ts): on loopback, and in its own
 // network namespace (a veth pair: a different host address, as a real link would be, without
 // its latency). The target is the same fixture process for every column, so the only
 // difference is the path the reads take. Per-sample latency is the wall time of one
@@ -19,8 +19,9 @@ import { TargetReader, type SampleMode } from '../bridge/go/target.ts';
 import { LocalTarget } from '../bridge/access/local-target.ts';
 import { createRootLogger } from '../bridge/log.ts';
 import { RemoteAccess } from '../bridge/access/remote/remote-access.ts';
-import { fixture, GoTarget } from '../test/support/go-targets.ts';
-import { ALIAS, startSshd, type TestSshd } from '../test/support/sshd.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixture } from './kit/fixtures.ts';
+import { ALIAS, startSshd, type TestSshd } from './kit/sshd.ts';
 import { median, p95 } from './bench/report.ts';
 
 const USAGE = `usage: npx tsx scripts/bench-remote.ts [--samples N] [--reps R] [--no-netns]

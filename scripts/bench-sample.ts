@@ -25,8 +25,9 @@ import { type Sample } from '../bridge/go/target.ts';
 import { LocalTarget } from '../bridge/access/local-target.ts';
 import { createRootLogger } from '../bridge/log.ts';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
-import { BUILD_DIR, fixture, fixtures, type FixtureBuild } from '../test/support/go-targets.ts';
-import { bytes, maxOf, median, ms, note, now, p95, print, quantile, ratio, sleep, table } from './bench/report.ts';
+import { BUILD_DIR, fixture, fixtures, type FixtureBuild } from './kit/fixtures.ts';
+import { bytes, maxOf, median, ms, note, p95, print, quantile, ratio, table } from './bench/report.ts';
+import { now, sleep } from './kit/time.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 

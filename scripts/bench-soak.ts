@@ -17,12 +17,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resumeIfStopped } from '../bridge/access/watchdog.ts';
-import { fixture, GoTarget } from '../test/support/go-targets.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixture } from './kit/fixtures.ts';
 import { benchArgs, usageError } from './bench/args.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { BridgeProc } from './bench/bridge-proc.ts';
-import { rssKiB, slope } from './bench/proc.ts';
-import { bytes, note, print, ratio, sleep, table } from './bench/report.ts';
+import { rssKiB } from './kit/proc.ts';
+import { slope } from './bench/report.ts';
+import { bytes, note, print, ratio, table } from './bench/report.ts';
+import { sleep } from './kit/time.ts';
 import { WsSub } from './bench/ws-sub.ts';
 
 const USAGE = `usage: npx tsx scripts/bench-soak.ts [--minutes M] [--subscribers N] [--interval MS] [--mode live|consistent] [--every S] [--baseline REV | --no-baseline]

@@ -10,8 +10,9 @@ import { readSnapshot } from '../bridge/go/memory/read.ts';
 import { LocalTarget } from '../bridge/access/local-target.ts';
 import { silentLogger } from '../bridge/log.ts';
 import { formatMemStatsJson } from '../clients/shared/memstats-format.ts';
-import { compareJson, rawMemStatsJson, waitQuiet } from '../test/support/differential.ts';
-import { fixtures, GoTarget } from '../test/support/go-targets.ts';
+import { compareJson, rawMemStatsJson, waitQuiet } from './kit/differential.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixtures } from './kit/fixtures.ts';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'fixtures', 'memstats');
 mkdirSync(OUT, { recursive: true });

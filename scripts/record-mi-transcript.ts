@@ -12,7 +12,8 @@ import { fileExecAndSymbols } from '../bridge/mi/commands/file.ts';
 import { listFeatures } from '../bridge/mi/commands/gdb.ts';
 import { attachInBackground, targetDetach } from '../bridge/mi/commands/target.ts';
 import { openGdb } from '../bridge/mi/open.ts';
-import { fixture, GoTarget, type FixtureBuild } from '../test/support/go-targets.ts';
+import { GoTarget } from './kit/go-target.ts';
+import { fixture, type FixtureBuild } from './kit/fixtures.ts';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'fixtures', 'mi');
 mkdirSync(OUT, { recursive: true });

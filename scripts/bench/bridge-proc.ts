@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { descendants } from './proc.ts';
-import { sleep } from './report.ts';
+import { descendants } from '../kit/process-tree.ts';
+import { sleep } from '../kit/time.ts';
 
 export class BridgeProc {
   readonly pid: number;
@@ -56,12 +56,12 @@ export class BridgeProc {
 
   /** The gdb processes under the bridge now (below their supervisor shells). */
   gdbPids(): number[] {
-    return [...descendants(this.pid)].filter(([, st]) => st.comm === 'gdb').map(([p]) => p);
+    return descendants(this.pid).filter((d) => d.comm === 'gdb').map((d) => d.pid);
   }
 
   /** Every process under the bridge now (supervisor shells and gdbs). */
   descendantPids(): number[] {
-    return [...descendants(this.pid).keys()];
+    return descendants(this.pid).map((d) => d.pid);
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -1,8 +1,6 @@
-// What the benchmark scripts share: clocks, order statistics and the table cells they print.
+// What the benchmark scripts share: order statistics and the table cells they print (the clock
+// and sleep: scripts/kit/time.ts).
 // Benchmarks print tables; none of this is used by the product.
-
-export const now = (): number => Number(process.hrtime.bigint()); // ns, CLOCK_MONOTONIC
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Nearest-rank quantile; NaN for no data. */
 export function quantile(xs: number[], q: number): number {
@@ -15,6 +13,21 @@ export const p95 = (xs: number[]): number => quantile(xs, 0.95);
 export const maxOf = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => (b > a ? b : a), -Infinity));
 export const minOf = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => (b < a ? b : a), Infinity));
 export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Least-squares slope of ys over xs. */
+export function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = sum(xs) / n;
+  const my = sum(ys) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
 
 /** Nanoseconds as ms/s with about three significant digits. */
 export function ms(ns: number): string {

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import WebSocket from 'ws';
 import { spawnBridgeProcess } from '../support/bridge.ts';
-import { createTempUser, runMstat, tempDir } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { procStatus } from '../support/proc.ts';
+import { runMstat, tempDir } from '../support/cli.ts';
+import { createTempUser } from '../../scripts/kit/temp-user.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
 
 /** Opens a ws connection; resolves with 'open' or the HTTP status it was refused with. */
 function tryConnect(port: number, token?: string): Promise<string> {
@@ -63,7 +65,7 @@ t.test('the default token file path; mstat --bridge finds it as the same user; a
   const theirs = await runMstat(['--pid', String(go.pid), '--bridge', url], { env: { XDG_CONFIG_HOME: config }, asUser: user });
   t.equal(theirs.code, 7, 'another local user: exit 7');
   t.match(theirs.stderr, /HTTP 401: the bridge wants a token/, `one line that says why: ${theirs.stderr.trim()}`);
-  t.equal(procStatus(go.pid)?.tracerPid, 0, 'and the target was not attached for them');
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, 'and the target was not attached for them');
 
   const mine = await runMstat(['--pid', String(go.pid), '--bridge', url], { env: { XDG_CONFIG_HOME: config } });
   t.equal(mine.code, 0, `mstat --bridge as the bridge's user, no --token: read (${mine.stderr.trim()})`);

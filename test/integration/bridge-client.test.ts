@@ -7,8 +7,11 @@ import { BridgeClient, BridgeClientError, wsUrl, type WebSocketCtor } from '../.
 import { backoffDelay } from '../../clients/shared/backoff.ts';
 import { testBridge } from '../support/bridge.ts';
 import { deadPid } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, procStatus, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 
@@ -54,7 +57,7 @@ t.test('subscribe: an async iterator of decoded samples (bigint), then a clean c
   await client.close();
   t.equal(client.connectionState, 'closed');
   t.ok(await until(() => fullyDetached(go.pid), 5000), 'the bridge detached after the close');
-  t.equal(procStatus(go.pid)?.state.startsWith('S') || procStatus(go.pid)?.state.startsWith('R'), true, 'target running');
+  t.equal(readProcStatus(go.pid)?.state.startsWith('S') || readProcStatus(go.pid)?.state.startsWith('R'), true, 'target running');
 });
 
 t.test('a refused subscription: the iterator throws the wire code; listTargets and ping work', async (t) => {

@@ -2,9 +2,14 @@
 // never read), list-targets, /healthz, /metrics with --scrape-attach, the PID policy.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { healthz, rssKiB, spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, procStatus, sleep, until } from '../support/proc.ts';
+import { healthz, spawnBridgeProcess, testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { rssKiB } from '../../scripts/kit/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 async function startTarget(t: { teardown(fn: () => unknown): void }, variant: 'default' | 'nodwarf' = 'default'): Promise<GoTarget> {
   const g = await GoTarget.start(fixture({ variant }), ['-heartbeat', '0']);
@@ -16,8 +21,8 @@ t.test('a slow subscriber does not make the bridge buffer: samples are dropped a
   const go = await startTarget(t);
   // A long heartbeat: the paused client answers no pings, and a loaded machine may need a while.
   const bridge = await testBridge(t, { maxBufferedBytes: 64 * 1024, heartbeatMs: 300_000 });
-  const slow = await TestClient.connect(bridge, t);
-  const fast = await TestClient.connect(bridge, t);
+  const slow = await WsClient.connect(bridge, t);
+  const fast = await WsClient.connect(bridge, t);
   // Many subscriptions on the slow connection: enough bytes to fill the kernel's socket buffers fast.
   for (let i = 0; i < 30; i++) await slow.request({ type: 'subscribe', id: `slow${i}`, target: { pid: go.pid }, intervalMs: 10 }, 'subscribed', `slow${i}`);
   await fast.request({ type: 'subscribe', id: 'fast', target: { pid: go.pid }, intervalMs: 10 }, 'subscribed', 'fast');
@@ -57,7 +62,7 @@ t.test('list-targets: Go processes on this host, attachable or why not, and whic
   const go = await startTarget(t);
   const nodwarf = await startTarget(t, 'nodwarf');
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 's', target: { pid: go.pid }, intervalMs: 1000 }, 'subscribed', 's');
   const r = await c.request({ type: 'list-targets', id: 'l' }, 'targets', 'l');
   t.equal(r.type, 'targets');
@@ -77,7 +82,7 @@ t.test('/healthz and /metrics with --scrape-attach (no WebSocket client)', async
   const go = await startTarget(t);
   const bridge = await testBridge(t, { scrapeAttach: [{ pid: go.pid }], scrapeIntervalMs: 100 });
   const base = `http://127.0.0.1:${bridge.address.port}`;
-  t.ok(await until(() => procStatus(go.pid)?.tracerPid !== 0, 5000), 'scrape target attached without any client');
+  t.ok(await until(() => readProcStatus(go.pid)?.tracerPid !== 0, 5000), 'scrape target attached without any client');
   let text = '';
   await until(async () => {
     text = await (await fetch(`${base}/metrics`)).text();
@@ -135,16 +140,17 @@ t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing att
   const go = await startTarget(t);
   const other = await startTarget(t);
   const bridge = await testBridge(t, { allowPids: [go.pid] });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const r = await c.request({ type: 'subscribe', id: 'o', target: { pid: other.pid } }, 'subscribed', 'o');
   t.equal(r.type === 'error' ? r.code : r.type, 'PERMISSION_DENIED');
-  t.equal(procStatus(other.pid)?.tracerPid, 0, 'not attached');
+  t.equal(readProcStatus(other.pid)?.tracerPid, 0, 'not attached');
   const ok = await c.request({ type: 'subscribe', id: 'g', target: { pid: go.pid } }, 'subscribed', 'g');
   t.equal(ok.type, 'subscribed', 'the allowed PID works');
 });
 
 t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_DENIED, bridge healthy', async (t) => {
-  const { createTempUser, cliEnv, REPO_ROOT } = await import('../support/cli.ts');
+  const { cliEnv, REPO_ROOT } = await import('../support/cli.ts');
+  const { createTempUser } = await import('../../scripts/kit/temp-user.ts');
   const { mkdtempSync, chmodSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -158,7 +164,7 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
     cwd: REPO_ROOT,
     env: cliEnv({ HOME: home, MSTAT_CACHE_DIR: home }),
   });
-  const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+  const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws`);
   t.teardown(() => c.ws.terminate());
   await c.opened;
   const r = await c.request({ type: 'subscribe', id: 'root', target: { pid: go.pid } }, 'subscribed', 'root');
@@ -170,13 +176,13 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
   t.not(one.type === 'error' ? one.code : '', 'INTERNAL', 'never INTERNAL');
   if (one.type === 'error') t.match(one.message, /process 1\b.*ptrace_scope|CAP_SYS_PTRACE/, 'the message names PID 1 and how to fix it');
   t.equal((await c.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
-  t.equal(procStatus(go.pid)?.tracerPid, 0, 'target untouched');
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, 'target untouched');
 });
 
 t.test('heartbeat: a peer that stops answering pings is terminated and its subscription ends', async (t) => {
   const go = await startTarget(t);
   const bridge = await testBridge(t, { heartbeatMs: 300 });
-  const dead = await TestClient.connect(bridge, t);
+  const dead = await WsClient.connect(bridge, t);
   await dead.request({ type: 'subscribe', id: 'd', target: { pid: go.pid }, intervalMs: 100 }, 'subscribed', 'd');
   // A paused ws client reads nothing, so it never answers the server's pings.
   dead.ws.pause();
@@ -194,12 +200,12 @@ t.test('a client that never reads but keeps sending is cut off at the hard cap; 
   // The frame rate limit would drop the flood before it makes replies; this is about replies.
   const { child, port, logs } = await spawnBridgeProcess(t, { args: ['--max-buffered-bytes', '16384', '--heartbeat', '300000', '--max-frames-per-second', '100000'] });
   const url = `ws://127.0.0.1:${port}/v1/ws`;
-  const other = new TestClient(url);
+  const other = new WsClient(url);
   t.teardown(() => other.ws.terminate());
   await other.opened;
   await other.request({ type: 'subscribe', id: 'o', target: { pid: go.pid }, intervalMs: 50 }, 'subscribed', 'o');
   await other.next('sample');
-  const flood = new TestClient(url);
+  const flood = new WsClient(url);
   t.teardown(() => flood.ws.terminate());
   await flood.opened;
   t.match(await healthz(port), { connections: 2 });

@@ -6,12 +6,15 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
 import WebSocket from 'ws';
-import { healthz, testBridge, TestClient } from '../support/bridge.ts';
+import { healthz, testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
 import { tempDir } from '../support/cli.ts';
-import { procStatus, sleep, until } from '../support/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 import { openTestGdb } from '../support/gdb.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 
 /** One raw HTTP request with our own Host (fetch will not set it); resolves with the status. */
 function rawStatus(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders }> {
@@ -44,7 +47,7 @@ t.test('DNS rebinding: a foreign Host name gets 421 on every route; ours, IPs an
     t.equal((await rawStatus(port, '/v1/ws', { host, origin: `http://${host}`, ...upgrade })).status, 101, `/v1/ws with Host ${host}: upgraded`);
   }
   t.equal((await rawStatus(port, '/v1/ws', { host: `127.0.0.1:${port}`, origin: `http://${evil}`, ...upgrade })).status, 403, 'a foreign Origin on our Host: 403 as before');
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const pong = await c.request({ type: 'ping', id: 'p' }, 'pong', 'p');
   t.equal(pong.type, 'pong', 'an ordinary client is served');
 });
@@ -57,7 +60,7 @@ t.test('special files as core or exe paths: BAD_REQUEST at once, nothing hangs',
   const go = await GoTarget.start(fixture(), ['-heartbeat', '0']);
   t.teardown(() => go.stop());
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   // More than Node's 4 file-pool threads: a blocking open of any of them would hang the rest.
   const cases: Array<[string, unknown]> = [
     ...[1, 2, 3, 4, 5, 6].map((i) => [`FIFO core #${i}`, { core: fifo, exe }] as [string, unknown]),
@@ -72,7 +75,7 @@ t.test('special files as core or exe paths: BAD_REQUEST at once, nothing hangs',
   const listed = await c.request({ type: 'list-targets', id: 'l' }, 'targets', 'l');
   t.equal(listed.type, 'targets', 'list-targets still answers');
   t.equal(bridge.manager.targetCount, 0, 'no gdb started');
-  t.equal(procStatus(go.pid)?.tracerPid, 0, 'the running target was never attached');
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, 'the running target was never attached');
 });
 
 /** A raw ws client that records messages and its close code. */
@@ -112,21 +115,21 @@ t.test('limits: targets, frames and list-targets per connection; each with its c
   const b = await GoTarget.start(fixture(), ['-heartbeat', '0']);
   t.teardown(() => b.stop());
   const bridge = await testBridge(t, { maxTargets: 1, maxFramesPerSecond: 20, maxListsPerMinute: 6 });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const ok = await c.request({ type: 'subscribe', id: 'a', target: { pid: a.pid }, intervalMs: 100 }, 'subscribed', 'a');
   t.equal(ok.type, 'subscribed', 'the first target');
   const more = await c.request({ type: 'subscribe', id: 'b', target: { pid: b.pid } }, 'subscribed', 'b');
   t.match(more, { type: 'error', code: 'TOO_MANY_TARGETS', message: /--max-targets 1/ }, 'a second target: TOO_MANY_TARGETS');
-  t.equal(procStatus(b.pid)?.tracerPid, 0, 'and it was not attached');
+  t.equal(readProcStatus(b.pid)?.tracerPid, 0, 'and it was not attached');
   const same = await c.request({ type: 'subscribe', id: 'a2', target: { pid: a.pid } }, 'subscribed', 'a2');
   t.equal(same.type, 'subscribed', 'another subscription to the same target shares its gdb');
 
   // A flood of frames: dropped unread past the bucket, one RATE_LIMITED a second at most;
   // the other connection's samples keep coming.
-  const witness = await TestClient.connect(bridge, t);
+  const witness = await WsClient.connect(bridge, t);
   witness.send({ type: 'subscribe', id: 'w', target: { pid: a.pid }, intervalMs: 100 });
   await witness.next('sample', () => true, 15_000);
-  const busy = await TestClient.connect(bridge, t);
+  const busy = await WsClient.connect(bridge, t);
   const from = witness.received.length;
   for (let i = 0; i < 150; i++) busy.send({ type: 'ping', id: `p${i}` });
   await sleep(1000);
@@ -136,14 +139,14 @@ t.test('limits: targets, frames and list-targets per connection; each with its c
   t.ok(limited >= 1 && limited <= 2, `${limited} RATE_LIMITED replies, not one per dropped frame`);
   t.equal(busy.ws.readyState, WebSocket.OPEN, 'a busy client stays connected');
   // Ten times the rate dropped within a second is a flood: the connection is closed.
-  const flood = await TestClient.connect(bridge, t);
+  const flood = await WsClient.connect(bridge, t);
   for (let i = 0; i < 2000; i++) flood.send({ type: 'ping', id: `f${i}` });
   const closed = await flood.closed;
   t.equal(closed.code, 1008, 'a flood is closed with 1008');
   t.ok(flood.received.some((m) => m.type === 'error' && m.code === 'RATE_LIMITED' && /connection closed/.test(m.message)), 'after a RATE_LIMITED error saying so');
   t.ok(witness.received.slice(from).filter((m) => m.type === 'sample').length >= 5, 'the witness kept receiving samples');
 
-  const lister = await TestClient.connect(bridge, t);
+  const lister = await WsClient.connect(bridge, t);
   const answers = [];
   for (let i = 0; i < 8; i++) answers.push(await lister.request({ type: 'list-targets', id: `l${i}` }, 'targets', `l${i}`));
   t.same(answers.map((r) => (r.type === 'error' ? r.code : r.type)), ['targets', 'targets', 'targets', 'targets', 'targets', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'], 'list-targets: a burst of 5, then RATE_LIMITED');
@@ -155,7 +158,7 @@ t.test('a target another debugger traces: TARGET_BUSY naming the tracer, not ptr
   const other = await openTestGdb(t);
   await attachInBackground(other, go.pid);
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const r = await c.request({ type: 'subscribe', id: 'busy', target: { pid: go.pid } }, 'subscribed', 'busy');
   t.match(r, { type: 'error', code: 'TARGET_BUSY', message: new RegExp(`already traced by process ${other.pid} \\(gdb\\)`) }, r.type === 'error' ? r.message : r.type);
   t.notMatch(r.type === 'error' ? r.message : '', /run as root/, 'no root advice');

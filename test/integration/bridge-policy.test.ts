@@ -5,10 +5,15 @@ import { chmodSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
-import { cliEnv, createTempUser, REPO_ROOT } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, procStatus, until } from '../support/proc.ts';
+import { spawnBridgeProcess, testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { cliEnv, REPO_ROOT } from '../support/cli.ts';
+import { createTempUser } from '../../scripts/kit/temp-user.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 async function startTarget(t: { teardown(fn: () => unknown): void }, variant: 'default' | 'nodwarf' = 'default'): Promise<GoTarget> {
   const g = await GoTarget.start(fixture({ variant }), ['-heartbeat', '0']);
@@ -22,11 +27,11 @@ t.test('--allow-exes: a process running another executable is refused like an --
   const go = await startTarget(t);
   const other = await startTarget(t, 'nodwarf'); // another executable file
   const bridge = await testBridge(t, { allowExes: [realpathSync(fixture().path)] });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const r = await c.request({ type: 'subscribe', id: 'o', target: { pid: other.pid } }, 'subscribed', 'o');
   t.equal(codeOf(r), 'PERMISSION_DENIED', 'refused');
   if (r.type === 'error') t.match(r.message, new RegExp(`^PID ${other.pid} runs \\S+, which is not in this bridge's --allow-exes list$`));
-  t.equal(procStatus(other.pid)?.tracerPid, 0, 'not attached');
+  t.equal(readProcStatus(other.pid)?.tracerPid, 0, 'not attached');
   const sleeper = spawn('sleep', ['30']);
   t.teardown(() => sleeper.kill());
   t.equal(codeOf(await c.request({ type: 'subscribe', id: 's', target: { pid: sleeper.pid } }, 'subscribed', 's')), 'PERMISSION_DENIED', 'a non-Go executable: refused by the policy first');
@@ -38,7 +43,7 @@ t.test('--allow-exes: a process running another executable is refused like an --
   await c.next('sample', (m) => m.subscription === 'g');
   // The same refusal code as --allow-pids.
   const byPid = await testBridge(t, { allowPids: [go.pid] });
-  const d = await TestClient.connect(byPid, t);
+  const d = await WsClient.connect(byPid, t);
   t.equal(codeOf(await d.request({ type: 'subscribe', id: 'o', target: { pid: other.pid } }, 'subscribed', 'o')), codeOf(r), '--allow-pids refuses with the same code');
 });
 
@@ -49,7 +54,7 @@ t.test('mstat-bridge --allow-exes PATH (a symlink) and MSTAT_ALLOW_EXES, as a re
   const link = join(dir, 'memhog-link');
   symlinkSync(fixture().path, link);
   const a = await spawnBridgeProcess(t, { args: ['--allow-exes', link] });
-  const ca = new TestClient(`ws://127.0.0.1:${a.port}/v1/ws`);
+  const ca = new WsClient(`ws://127.0.0.1:${a.port}/v1/ws`);
   t.teardown(() => ca.ws.terminate());
   await ca.opened;
   t.equal(codeOf(await ca.request({ type: 'subscribe', id: 'g', target: { pid: go.pid }, intervalMs: 100 }, 'subscribed', 'g')), 'subscribed', 'allowed through a symlink to its executable');
@@ -57,7 +62,7 @@ t.test('mstat-bridge --allow-exes PATH (a symlink) and MSTAT_ALLOW_EXES, as a re
   ca.ws.close();
   t.ok(await until(() => fullyDetached(go.pid), 10_000), 'detached');
   const b = await spawnBridgeProcess(t, { env: { ...process.env, MSTAT_ALLOW_EXES: realpathSync('/bin/sleep') } });
-  const cb = new TestClient(`ws://127.0.0.1:${b.port}/v1/ws`);
+  const cb = new WsClient(`ws://127.0.0.1:${b.port}/v1/ws`);
   t.teardown(() => cb.ws.terminate());
   await cb.opened;
   const r = await cb.request({ type: 'subscribe', id: 'g', target: { pid: go.pid } }, 'subscribed', 'g');
@@ -69,7 +74,7 @@ t.test('list-targets: what the policy refuses is not attachable, and says so', a
   const other = await startTarget(t);
   const list = async (over: Parameters<typeof testBridge>[1]) => {
     const bridge = await testBridge(t, over);
-    const c = await TestClient.connect(bridge, t);
+    const c = await WsClient.connect(bridge, t);
     const r = await c.request({ type: 'list-targets', id: 'l' }, 'targets', 'l');
     if (r.type !== 'targets') throw new Error(`list-targets: ${r.type === 'error' ? r.message : 'no listing'}`);
     c.ws.close();
@@ -109,13 +114,13 @@ t.test('--same-uid, unprivileged bridge: a root-owned target is refused by the p
     env: cliEnv({ HOME: home, MSTAT_CACHE_DIR: home }),
     args: ['--same-uid'],
   });
-  const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+  const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws`);
   t.teardown(() => c.ws.terminate());
   await c.opened;
   const r = await c.request({ type: 'subscribe', id: 'root', target: { pid: root.pid } }, 'subscribed', 'root');
   t.equal(codeOf(r), 'PERMISSION_DENIED', 'root-owned target refused');
   if (r.type === 'error') t.match(r.message, new RegExp(`^PID ${root.pid} runs as uid 0, not the bridge's uid ${user.uid} \\(the bridge runs with --same-uid\\)$`), 'by the policy, not by ptrace');
-  t.equal(procStatus(root.pid)?.tracerPid, 0, 'root target untouched');
+  t.equal(readProcStatus(root.pid)?.tracerPid, 0, 'root target untouched');
   const ok = await c.request({ type: 'subscribe', id: 'mine', target: { pid: mine }, intervalMs: 100 }, 'subscribed', 'mine');
   t.equal(codeOf(ok), 'subscribed', `a target of the bridge's own uid is read${ok.type === 'error' ? `: ${ok.message}` : ''}`);
   if (ok.type === 'subscribed') {

@@ -6,10 +6,15 @@ import { join } from 'node:path';
 import t from 'tap';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { configFromArgs } from '../../bridge/config.ts';
-import { descendants, healthz, spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
-import { rawMemStatsJson, waitQuiet } from '../support/differential.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, lingeringStops, procStatus, sleep, until } from '../support/proc.ts';
+import { healthz, spawnBridgeProcess, testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { descendants } from '../../scripts/kit/process-tree.ts';
+import { rawMemStatsJson, waitQuiet } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive, lingeringStops } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { ClientMessageSchema } from '../../protocol/client-messages.ts';
@@ -32,7 +37,7 @@ t.test('subscribe: samples with increasing seq, exact MemStats on a quiet target
   await probe.close();
 
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const sub = await c.request({ type: 'subscribe', id: 's1', target: { pid: go.pid }, intervalMs: 100 }, 'subscribed', 's1');
   t.equal(sub.type, 'subscribed');
   if (sub.type !== 'subscribed') return;
@@ -68,12 +73,12 @@ t.test('two clients on one target share one gdb; each gets its own interval', as
   const go = await startTarget(t);
   await go.command('pause'); // quiet target: cheap reads, so the intervals are what limits
   const bridge = await testBridge(t);
-  const a = await TestClient.connect(bridge, t);
-  const b = await TestClient.connect(bridge, t);
+  const a = await WsClient.connect(bridge, t);
+  const b = await WsClient.connect(bridge, t);
   await a.request({ type: 'subscribe', id: 'a', target: { pid: go.pid }, intervalMs: 50 }, 'subscribed', 'a');
   await b.request({ type: 'subscribe', id: 'b', target: { pid: go.pid }, intervalMs: 500 }, 'subscribed', 'b');
   t.equal(bridge.manager.targetCount, 1, 'one session');
-  const tracer = procStatus(go.pid)?.tracerPid;
+  const tracer = readProcStatus(go.pid)?.tracerPid;
   t.equal(tracer, bridge.manager.sessionFor(go.pid)?.gdbPid, 'one gdb traces the target');
   await sleep(1200);
   const na = a.received.filter((m) => m.type === 'sample').length;
@@ -82,7 +87,7 @@ t.test('two clients on one target share one gdb; each gets its own interval', as
   t.ok(nb >= 2 && nb <= 4, `500 ms subscriber: ${nb} samples in 1.2 s`);
   a.ws.close();
   await sleep(300);
-  t.equal(procStatus(go.pid)?.tracerPid, tracer, 'still attached for the other client');
+  t.equal(readProcStatus(go.pid)?.tracerPid, tracer, 'still attached for the other client');
   b.ws.close();
   t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the last client left');
   t.same(await lingeringStops(go.pid), [], 'target running');
@@ -91,7 +96,7 @@ t.test('two clients on one target share one gdb; each gets its own interval', as
 t.test('target exits: target-exited, gdb gone, nothing left behind', async (t) => {
   const go = await startTarget(t);
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 'x', target: { pid: go.pid }, intervalMs: 50 }, 'subscribed', 'x');
   const gdbPid = bridge.manager.sessionFor(go.pid)!.gdbPid!;
   await c.next('sample');
@@ -105,7 +110,7 @@ t.test('target exits: target-exited, gdb gone, nothing left behind', async (t) =
 t.test('gdb SIGKILLed: an error, then samples again; the target keeps running', async (t) => {
   const go = await startTarget(t);
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   // Consistent mode: the kill can land while gdb holds every thread stopped.
   await c.request({ type: 'subscribe', id: 'k', target: { pid: go.pid }, intervalMs: 50, mode: 'consistent' }, 'subscribed', 'k');
   await c.next('sample');
@@ -118,7 +123,7 @@ t.test('gdb SIGKILLed: an error, then samples again; the target keeps running', 
   t.ok(again.seq > 1, `samples resume (seq ${again.seq})`);
   const newGdb = bridge.manager.sessionFor(go.pid)!.gdbPid!;
   t.not(newGdb, gdbPid, 'a new gdb');
-  t.equal(procStatus(go.pid)?.tracerPid, newGdb);
+  t.equal(readProcStatus(go.pid)?.tracerPid, newGdb);
   t.notOk(isAlive(gdbPid), 'the killed gdb is gone');
   await c.request({ type: 'unsubscribe', id: 'k' }, 'unsubscribed', 'k');
   t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the unsubscribe');
@@ -129,7 +134,7 @@ t.test('gdb SIGKILLed: an error, then samples again; the target keeps running', 
 t.test('bad input gets coded errors and changes nothing', async (t) => {
   const go = await startTarget(t);
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const expectError = async (frame: unknown, code: string, what: string): Promise<void> => {
     const from = c.received.length;
     c.send(frame);
@@ -147,10 +152,10 @@ t.test('bad input gets coded errors and changes nothing', async (t) => {
   t.teardown(() => sleeper.kill());
   await expectError({ type: 'subscribe', id: 'ng', target: { pid: sleeper.pid } }, 'NOT_GO', 'non-Go process');
   // Oversized frame: the connection is closed by ws (1009), the bridge stays up.
-  const big = await TestClient.connect(bridge, t);
+  const big = await WsClient.connect(bridge, t);
   big.send('x'.repeat(64 * 1024));
   t.equal((await big.closed).code, 1009, 'oversized frame → close 1009');
-  const d = await TestClient.connect(bridge, t);
+  const d = await WsClient.connect(bridge, t);
   t.equal((await d.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bridge healthy');
   t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached again after the last unsubscribe');
   t.same(await lingeringStops(go.pid), [], 'target running');
@@ -160,7 +165,7 @@ t.test('subscribing again while the linger detach is in flight: a fresh attach a
   const go = await startTarget(t);
   await go.command('pause');
   const bridge = await testBridge(t, { lingerMs: 30 });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   for (let round = 0; round < 3; round++) {
     const first = `first${round}`;
     await c.request({ type: 'subscribe', id: first, target: { pid: go.pid }, intervalMs: 20 }, 'subscribed', first);
@@ -200,7 +205,7 @@ t.test('subscribing again while the linger detach is in flight: a fresh attach a
     t.same(directErrors, [], 'no error, no exit');
     const fresh = bridge.manager.sessionFor(go.pid);
     t.ok(fresh && fresh !== old && !fresh.isClosing, 'a fresh session');
-    t.equal(procStatus(go.pid)?.tracerPid, fresh?.gdbPid, 'its gdb traces the target');
+    t.equal(readProcStatus(go.pid)?.tracerPid, fresh?.gdbPid, 'its gdb traces the target');
     if (!(sub instanceof Error)) sub.unsubscribe();
     await c.request({ type: 'unsubscribe', id: again }, 'unsubscribed', again);
     t.ok(await until(() => fullyDetached(go.pid), 5000), 'detached after the last unsubscribe');
@@ -212,7 +217,7 @@ t.test('injection strings in every string field: coded errors or plain names, no
   const go = await startTarget(t);
   // Every frame is answered: no rate limits here (bridge-hostile.test.ts tests those).
   const bridge = await testBridge(t, { maxFramesPerSecond: 100_000, maxListsPerMinute: 100_000 });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const dir = mkdtempSync(join(tmpdir(), 'mstat-inj-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const marker = join(dir, 'pwned');
@@ -290,7 +295,7 @@ t.test('injection strings in every string field: coded errors or plain names, no
   const h = await healthz(bridge.address.port);
   t.equal(h.ok, true, 'bridge healthy');
   t.ok(await until(() => bridge.manager.targetCount === 0 && bridge.manager.subscriberCount === 0, 5000), 'no session left behind');
-  t.equal(procStatus(go.pid)?.tracerPid, 0, 'target untraced');
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, 'target untraced');
   t.same(await lingeringStops(go.pid), [], 'target running');
   t.equal((await go.command('memstats')).event, 'memstats', 'target answers');
 });
@@ -299,10 +304,10 @@ t.test('10,000 random frames (text, binary, invalid UTF-8): one reply each, coun
   const go = await startTarget(t);
   // Every frame is answered: no rate limits here (bridge-hostile.test.ts tests those).
   const bridge = await testBridge(t, { maxFramesPerSecond: 100_000, maxListsPerMinute: 100_000 });
-  const keep = await TestClient.connect(bridge, t);
+  const keep = await WsClient.connect(bridge, t);
   await keep.request({ type: 'subscribe', id: 'keep', target: { pid: go.pid }, intervalMs: 200 }, 'subscribed', 'keep');
   await keep.next('sample');
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const before = await healthz(bridge.address.port);
   t.match(before, { ok: true, targets: 1, subscribers: 1, connections: 2 });
   let seed = 42;
@@ -359,7 +364,7 @@ t.test('10,000 random frames (text, binary, invalid UTF-8): one reply each, coun
   t.pass('the other subscription still gets samples');
 
   // A text frame that is not UTF-8 breaks the WebSocket protocol itself: ws closes with 1007.
-  const bad = await TestClient.connect(bridge, t);
+  const bad = await WsClient.connect(bridge, t);
   bad.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
   t.equal((await bad.closed).code, 1007, 'invalid UTF-8 in a text frame → close 1007');
   t.equal((await c.request({ type: 'ping', id: 'p2' }, 'pong', 'p2')).type, 'pong', 'other connections unaffected');
@@ -368,17 +373,17 @@ t.test('10,000 random frames (text, binary, invalid UTF-8): one reply each, coun
 
 t.test('token: required when configured; loopback is the default; --no-auth only on loopback', async (t) => {
   const bridge = await testBridge(t, { token: 'secret-token-123' });
-  await t.rejects(TestClient.connect(bridge, t), /401/, 'no token: 401');
-  await t.rejects(TestClient.connect(bridge, t, '?token=wrong-token-000'), /401/, 'wrong token: 401');
-  const ok = await TestClient.connect(bridge, t, '', { headers: { authorization: 'Bearer secret-token-123' } });
+  await t.rejects(WsClient.connect(bridge, t), /401/, 'no token: 401');
+  await t.rejects(WsClient.connect(bridge, t, '?token=wrong-token-000'), /401/, 'wrong token: 401');
+  const ok = await WsClient.connect(bridge, t, '', { headers: { authorization: 'Bearer secret-token-123' } });
   t.equal((await ok.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', 'bearer token accepted');
-  const q = await TestClient.connect(bridge, t, '?token=secret-token-123');
+  const q = await WsClient.connect(bridge, t, '?token=secret-token-123');
   t.equal((await q.request({ type: 'ping', id: 'p' }, 'pong', 'p')).type, 'pong', '?token= accepted');
   const m = await fetch(`http://127.0.0.1:${bridge.address.port}/metrics`);
   t.equal(m.status, 401, '/metrics needs the token too');
   const m2 = await fetch(`http://127.0.0.1:${bridge.address.port}/metrics`, { headers: { authorization: 'Bearer secret-token-123' } });
   t.equal(m2.status, 200);
-  await t.rejects(TestClient.connect(bridge, t, '?token=secret-token-123', { headers: { origin: 'http://evil.example' } }), /403/, 'foreign Origin refused');
+  await t.rejects(WsClient.connect(bridge, t, '?token=secret-token-123', { headers: { origin: 'http://evil.example' } }), /403/, 'foreign Origin refused');
   t.equal(configFromArgs([])?.host, '127.0.0.1', 'default bind is loopback');
   t.throws(() => configFromArgs(['--listen', '0.0.0.0:7070', '--no-auth']), /--no-auth is for a loopback address only/);
   t.equal(configFromArgs(['--listen', '0.0.0.0:7070', '--token', 'abcdefgh'])?.host, '0.0.0.0');
@@ -388,7 +393,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   t.test(`bridge process ${signal}: targets keep running, untraced`, async (t) => {
     const go = await startTarget(t);
     const { child, port } = await spawnBridgeProcess(t);
-    const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+    const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws`);
     t.teardown(() => c.ws.terminate());
     await c.opened;
     await c.request({ type: 'subscribe', id: 's', target: { pid: go.pid }, intervalMs: 50, mode: 'consistent' }, 'subscribed', 's');
@@ -397,7 +402,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const own = descendants(child.pid!);
     const gdbs = own.filter((p) => p.comm === 'gdb').map((p) => p.pid);
     const shells = own.filter((p) => p.comm === 'sh').map((p) => p.pid);
-    t.same(gdbs, [procStatus(go.pid)?.tracerPid], `one gdb, the target's tracer (bridge processes: ${JSON.stringify(own)})`);
+    t.same(gdbs, [readProcStatus(go.pid)?.tracerPid], `one gdb, the target's tracer (bridge processes: ${JSON.stringify(own)})`);
     t.equal(shells.length, 1, 'one supervisor shell');
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);

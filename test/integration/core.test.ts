@@ -13,11 +13,13 @@ import { silentLogger } from '../../bridge/log.ts';
 import { toWireError } from '../../bridge/targets/wire-errors.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
 import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
-import { TestClient, testBridge } from '../support/bridge.ts';
+import { testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
 import { runMstat } from '../support/cli.ts';
-import { corePatternProblem, dumpQuietCore, type DumpedCore } from '../support/core-dump.ts';
-import { compareJson, prepareQuietScenario, waitQuiet } from '../support/differential.ts';
-import { fixture, fixtures, type FixtureBuild, type GoTarget } from '../support/go-targets.ts';
+import { corePatternProblem, dumpQuietCore, type DumpedCore } from '../../scripts/kit/core-dump.ts';
+import { compareJson, prepareQuietScenario, waitQuiet } from '../../scripts/kit/differential.ts';
+import { type GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture, fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 const DISK_LIMIT = 300 * 1024 * 1024;
 
@@ -183,7 +185,7 @@ t.test('the bridge reads a core: subscribed, samples equal the fixture\'s own Re
   t.ok(kept, 'a core was kept');
   if (!kept) return;
   const bridge = await testBridge(t);
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const sub = await c.request({ type: 'subscribe', id: 'k', target: { core: kept.core, exe: kept.exe }, intervalMs: 100 }, 'subscribed', 'k');
   t.equal(sub.type, 'subscribed', `subscribed: ${sub.type === 'error' ? sub.message : ''}`);
   if (sub.type !== 'subscribed') return;

@@ -18,8 +18,11 @@ import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
 import { testBridge } from '../support/bridge.ts';
 import { cliEnv, deadPid, REPO_ROOT } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -302,7 +305,7 @@ t.test('stdio, private bridge, consistent mode: capabilities, tree, refresh, con
   t.ok(bridgePid > 0 && isAlive(bridgePid), `private bridge pid ${bridgePid} running`);
   t.equal(ppidOf(bridgePid), a.proc.pid, 'the private bridge is the adapter\'s child');
   t.match(cmdlineOf(bridgePid), new RegExp(String.raw`--import tsx \S+\/bridge\/main\.ts --listen=127\.0\.0\.1:0 --token=[0-9a-f]{48} --allow-pids=${go.pid}\b`), 'started through its command line: loopback, a token, only this pid');
-  t.equal(procStatus(go.pid)?.tracerPid !== 0, true, 'gdb traces the target');
+  t.equal(readProcStatus(go.pid)?.tracerPid !== 0, true, 'gdb traces the target');
 
   const stopped = (await events.wait('stopped', () => events.of('stopped')[0])) as DebugProtocol.StoppedEvent;
   t.equal(stopped.body.reason, 'entry');
@@ -375,7 +378,7 @@ t.test('stdio, private bridge, consistent mode: capabilities, tree, refresh, con
   t.notOk(isAlive(bridgePid), 'the private bridge stopped before the disconnect was answered');
   t.ok(await until(() => fullyDetached(go.pid), 5000), 'no tracer left on the target');
   t.ok(isAlive(go.pid), 'target still running');
-  t.ok(/^[RS]/.test(procStatus(go.pid)?.state ?? ''), `target state ${procStatus(go.pid)?.state}`);
+  t.ok(/^[RS]/.test(readProcStatus(go.pid)?.state ?? ''), `target state ${readProcStatus(go.pid)?.state}`);
   t.equal((await go.command('resume')).event, 'resumed', 'target still answers');
   await within(adapterExit, 5000, 'adapter exit after disconnect');
 

@@ -10,11 +10,13 @@ import { CHARTS, newPauses } from '../../clients/web/model.ts';
 import { buildDashboard } from '../../bridge/server/dashboard.ts';
 import { MEMSTATS_U64_FIELDS, PAUSE_RING, type MemStats } from '../../protocol/memstats.ts';
 import type { SampleMessage } from '../../protocol/server-messages.ts';
-import { TestClient, testBridge } from '../support/bridge.ts';
+import { testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
 import { dashboardState, launchBrowser, openPage } from '../support/browser.ts';
 import { deadPid } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { sleep, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 const LOGS = join(import.meta.dirname, '..', '..', 'test-logs');
 mkdirSync(LOGS, { recursive: true });
@@ -141,7 +143,7 @@ t.test('picker lists the fixture; picking it streams live charts and the exact n
   t.match(page.url(), new RegExp(`[?&]pid=${go.pid}(&|$)`), 'the choice goes into the URL (reload or share it)');
 
   // A test client on the same target; wait until the bridge's samples stop changing.
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 'cmp', target: { pid: go.pid }, intervalMs: 250 }, 'subscribed', 'cmp');
   const samples = (): SampleMessage[] => c.received.filter((m): m is SampleMessage => m.type === 'sample');
   t.ok(

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { BUILD_DIR, type FixtureBuild } from '../support/go-targets.ts';
+import { BUILD_DIR, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

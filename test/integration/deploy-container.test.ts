@@ -17,14 +17,18 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { TestClient } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
 import { assertCleanStop } from '../support/clean-stop.ts';
-import { createTempUser } from '../support/cli.ts';
+import { createTempUser } from '../../scripts/kit/temp-user.ts';
 import { parseDockerfile } from '../support/dockerfile.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 import { globalInstall, installTarball, packTarball } from '../support/package-install.ts';
-import { freePort, portOpen } from '../support/ports.ts';
-import { innerPid, pidNamespaceMembers, pidNamespaceOf, procStatus, until } from '../support/proc.ts';
+import { freePort, portOpen } from '../../scripts/kit/ports.ts';
+import { innerPid } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { pidNamespaceMembers, pidNamespaceOf } from '../../scripts/kit/process-tree.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const DOCKERFILE = join(import.meta.dirname, '..', '..', 'scripts', 'deploy', 'container', 'Dockerfile');
 const image = parseDockerfile(readFileSync(DOCKERFILE, 'utf8'));
@@ -94,7 +98,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     const go = await GoTarget.start(fixture(), ['-heartbeat', '0'], {}, { prefix: ['nsenter', '--target', String(node), '--pid', '--mount', '--'] });
     t.teardown(() => go.stop());
     const nsPid = Number(go.ready.pid);
-    const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws?token=${TOKEN}`);
+    const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws?token=${TOKEN}`);
     t.teardown(() => c.ws.terminate());
     await c.opened;
     // Attach, detach (one gdb comes and goes), attach again: what a dashboard does over a day.
@@ -127,7 +131,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     const argv = ['setpriv', `--bounding-set=${caps}`, '--', ...command(['--scrape-attach', String(go.pid)])];
     const { child, output } = launch(containerEnv(root, port, { MSTAT_TOKEN: TOKEN }), argv);
     t.teardown(() => child.kill('SIGKILL'));
-    const traced = await until(() => child.exitCode !== null || (procStatus(go.pid)?.tracerPid ?? 0) !== 0, 60_000, 50);
+    const traced = await until(() => child.exitCode !== null || (readProcStatus(go.pid)?.tracerPid ?? 0) !== 0, 60_000, 50);
     t.ok(traced && child.exitCode === null, `the host target is attached (--scrape-attach) ${child.exitCode === null ? '' : output()}`);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     t.equal(metrics.status, 200, '/metrics with the token');

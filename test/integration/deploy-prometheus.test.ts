@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { spawnBridgeProcess } from '../support/bridge.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { freePort } from '../support/ports.ts';
-import { until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { freePort } from '../../scripts/kit/ports.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const DEPLOY = join(import.meta.dirname, '..', '..', 'scripts', 'deploy');
 const TOKEN = 'prometheus-test-token-0123456789';

@@ -15,11 +15,13 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { isLoopback } from '../../bridge/config-schema.ts';
 import { assertCleanStop } from '../support/clean-stop.ts';
-import { createTempUser } from '../support/cli.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { createTempUser } from '../../scripts/kit/temp-user.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 import { globalInstall, installTarball, packTarball } from '../support/package-install.ts';
-import { freePort } from '../support/ports.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { freePort } from '../../scripts/kit/ports.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 import { environmentPairs, execWords, expandSpecifiers, parseUnit, unitValue, unitValues } from '../support/systemd-unit.ts';
 
 const run = promisify(execFile);
@@ -164,7 +166,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     t.match(now, new RegExp(`^Uid:\\s+${user.uid}\\s`, 'm'), 'as the instance user');
     t.match(now, /^CapEff:\s+0000000000080000$/m, 'with CAP_SYS_PTRACE alone');
     t.match(now, /^NoNewPrivs:\s+1$/m, 'and no new privileges');
-    t.not(procStatus(go.pid)?.tracerPid ?? 0, 0, 'the target is attached');
+    t.not(readProcStatus(go.pid)?.tracerPid ?? 0, 0, 'the target is attached');
     await assertCleanStop(t, child, { signal, port, targetPid: go.pid, output: () => output });
     t.equal((await go.command('memstats')).event, 'memstats', 'and answers');
     t.notMatch(output, /"level":[56]0/, 'no error logged (nothing it needs to write is read-only)');

@@ -12,8 +12,12 @@ import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { clearDiscoveryCache, discoveryCacheSize, listGoProcesses } from '../../bridge/targets/discovery.ts';
 import { TargetListingSchema, type TargetListing } from '../../protocol/target.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { fixture, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
-import { fullyDetached, procStatus, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { holdBuildDirShared } from '../support/go-targets.ts';
+import { fixture, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const builds = {
   default: fixture({ toolchain: '1.26' }),
@@ -124,7 +128,7 @@ t.test('a target traced by another gdb is not attachable until that gdb is gone'
   const gdb = await openTestGdb(t);
   await fileExecAndSymbols(gdb, `/proc/${target.pid}/exe`);
   await attachInBackground(gdb, target.pid);
-  t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'gdb is the tracer');
+  t.equal(readProcStatus(target.pid)?.tracerPid, gdb.pid, 'gdb is the tracer');
 
   // Seen by another program (no `self`): someone else's gdb holds the target.
   const traced = byPid(await listGoProcesses(), target.pid);

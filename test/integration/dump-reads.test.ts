@@ -9,7 +9,8 @@ import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { MiClient } from '../../bridge/mi/client.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 
 t.test('a dump in the private directory, by bare name, gives the bytes -data-read-memory-bytes gives', async (t) => {
   const go = await GoTarget.start(fixture(), ['-heartbeat', '0']);

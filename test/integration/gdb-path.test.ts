@@ -12,7 +12,7 @@ import { gdbPath } from '../../bridge/go/binary/gdb-path.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { fixture } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 
 const checked = fixture(); // what each hostile name holds
 const decoy = fixture({ toolchain: '1.23' }); // what a misparse would find instead

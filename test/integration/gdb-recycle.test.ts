@@ -4,23 +4,28 @@
 // stopped, and the old gdbs are gone. Real bridge, real gdb, real memhog.
 import t from 'tap';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
-import { TestClient, testBridge } from '../support/bridge.ts';
-import { rawMemStatsJson } from '../support/differential.ts';
-import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, lingeringStops, procStatus, until } from '../support/proc.ts';
+import { testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { rawMemStatsJson } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { assertRunning } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive, lingeringStops } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 t.test('after every N samples a fresh gdb takes over: no error, no gap in seq, exact samples, the target untouched', async (t) => {
   const go = await GoTarget.start(fixture());
   t.teardown(() => go.stop());
   const bridge = await testBridge(t, { gdbRecycleSamples: 30 });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 'r', target: { pid: go.pid }, intervalMs: 10, mode: 'consistent' }, 'subscribed', 'r');
   await c.next('sample');
   const session = bridge.manager.sessionFor(go.pid)!;
   // Every gdb that traced the target, as seen between samples.
   const tracers = new Set<number>();
   const seen = setInterval(() => {
-    const tr = procStatus(go.pid)?.tracerPid;
+    const tr = readProcStatus(go.pid)?.tracerPid;
     if (tr) tracers.add(tr);
   }, 5);
   t.teardown(() => clearInterval(seen));
@@ -36,7 +41,7 @@ t.test('after every N samples a fresh gdb takes over: no error, no gap in seq, e
 
   const now = session.gdbPid!;
   t.ok(tracers.size >= 3, `${tracers.size} gdbs traced the target in turn`);
-  t.equal(procStatus(go.pid)?.tracerPid, now, 'the current gdb traces it now');
+  t.equal(readProcStatus(go.pid)?.tracerPid, now, 'the current gdb traces it now');
   for (const g of tracers) if (g !== now) t.notOk(isAlive(g), `replaced gdb ${g} is gone`);
   await assertRunning(t, go, 'while recycled');
 

@@ -9,7 +9,9 @@ import { parseGoVersion } from '../../bridge/go/binary/go-version.ts';
 import { readSection } from '../../bridge/go/binary/elf.ts';
 import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
 import { rejectsWithCode } from '../support/bridge-errors.ts';
-import { fixtures, GoTarget, holdBuildDirShared, type FixtureBuild } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { holdBuildDirShared } from '../support/go-targets.ts';
+import { fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 const goEnv = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' };
 const run = (cmd: string, args: string[]): string =>

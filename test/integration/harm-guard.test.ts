@@ -12,11 +12,16 @@ import { TargetReader } from '../../bridge/go/target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { MiClient } from '../../bridge/mi/client.ts';
 import { interpreterExecConsole } from '../../bridge/mi/commands/console.ts';
-import { TestClient, testBridge } from '../support/bridge.ts';
+import { testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
 import { deadPid, tempDir } from '../support/cli.ts';
-import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { assertRunning } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 import { signalEvent, startHarmTarget } from '../support/harm.ts';
-import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 t.setTimeout(300_000);
 const log = silentLogger();
@@ -69,7 +74,7 @@ t.test('a target held by a wedged gdb: TARGET_STOPPED on the WebSocket, /healthz
   const target = await startHarmTarget(t);
   const bridge = await testBridge(t, { lingerMs: 0 });
   const base = `http://127.0.0.1:${bridge.address.port}`;
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   c.send({ type: 'subscribe', id: 'w', target: { pid: target.pid }, intervalMs: 50 });
   await c.next('sample', () => true, 30_000);
   const gdbPid = bridge.manager.sessionFor(target.pid)!.gdbPid!;
@@ -133,7 +138,7 @@ t.test('--scrape-attach: a target that cannot be read is down with its reason an
     }, 20_000, 100),
     'up 0 for the missing and the stripped target, 1 (with MemStats) for the one given its unstripped copy',
   );
-  t.equal(procStatus(withExe.pid)?.tracerPid !== 0, true, 'the stripped target with PID=EXE is attached');
+  t.equal(readProcStatus(withExe.pid)?.tracerPid !== 0, true, 'the stripped target with PID=EXE is attached');
   const h = await fetch(`${base}/healthz`);
   const body = (await h.json()) as { ok: boolean; status: string; problems: Array<{ target: string; code: string; message: string }> };
   t.equal(h.status, 503, '/healthz 503');
@@ -145,5 +150,5 @@ t.test('--scrape-attach: a target that cannot be read is down with its reason an
   await sleep(2500);
   text = await metricsText();
   t.ok(count(missing, 'NO_SUCH_PROCESS') > first, `retried with backoff (${first} → ${count(missing, 'NO_SUCH_PROCESS')} attempts)`);
-  t.equal(procStatus(plain.pid)?.tracerPid, 0, 'the unreadable stripped target is never left traced');
+  t.equal(readProcStatus(plain.pid)?.tracerPid, 0, 'the unreadable stripped target is never left traced');
 });

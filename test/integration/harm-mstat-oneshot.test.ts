@@ -5,10 +5,11 @@
 // one-shot with a reading or one coded line, and nothing is left behind.
 import t, { type Test } from 'tap';
 import { runMstat, type CliResult } from '../support/cli.ts';
-import { descendants } from '../support/bridge.ts';
+import { descendants } from '../../scripts/kit/process-tree.ts';
 import { EVENT_MS, execBuild, HARM_SIGNALS, Matrix, signalEvent, startHarmTarget, traced, within } from '../support/harm.ts';
-import type { GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, until } from '../support/proc.ts';
+import type { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 t.setTimeout(600_000);
 const m = new Matrix('mstat-oneshot');

@@ -4,8 +4,8 @@
 // "remote" side (no gdbserver, no sshd session).
 import t from 'tap';
 import { bridgeWay, runHarmMatrix } from '../support/harm.ts';
-import { until } from '../support/proc.ts';
-import { ALIAS, sshClientsUsing, startSshd } from '../support/sshd.ts';
+import { until } from '../../scripts/kit/time.ts';
+import { ALIAS, sshClientsUsing, startSshd } from '../../scripts/kit/sshd.ts';
 
 t.setTimeout(900_000);
 const host = await startSshd(t);

@@ -9,7 +9,8 @@ import t, { type Test } from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { MiClient } from '../../bridge/mi/client.ts';
-import { fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'mstat-warm-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { LayoutResolver } from '../../bridge/go/layout/layout.ts';
 import { dataReadMemoryBytes } from '../../bridge/mi/commands/data.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { fixtures } from '../support/go-targets.ts';
+import { fixtures } from '../../scripts/kit/fixtures.ts';
 
 const PATHS: Array<[string, string]> = [
   ['runtime.mstats', 'heapStats.stats'], ['runtime.mstats', 'heapStats.gen'], ['runtime.mstats', 'heapStats.noPLock'],

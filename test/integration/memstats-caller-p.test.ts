@@ -7,8 +7,9 @@
 import t from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { compareJson, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../support/differential.ts';
-import { fixtures, GoTarget } from '../support/go-targets.ts';
+import { compareJson, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixtures } from '../../scripts/kit/fixtures.ts';
 
 const builds = fixtures().filter((f) => f.variant === 'default');
 const GOOD_ROUNDS = 3;

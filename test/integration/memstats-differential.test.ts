@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { differentialRound, pprofRound, prepareQuietScenario, waitQuiet } from '../support/differential.ts';
+import { differentialRound, pprofRound, prepareQuietScenario, waitQuiet } from '../../scripts/kit/differential.ts';
 import { LOG_DIR } from '../support/gdb.ts';
-import { fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 interface Scenario {
   name: string;

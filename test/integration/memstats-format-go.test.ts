@@ -4,9 +4,10 @@
 import t from 'tap';
 import { formatMemStatsJson, formatMemStatsPprof, formatMemStatsText } from '../../clients/shared/memstats-format.ts';
 import type { MemStats } from '../../protocol/memstats.ts';
-import { fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 import { parseMemStatsJson, parsePprofBlock } from '../support/memstats-text.ts';
-import { rawMemStatsJson } from '../support/differential.ts';
+import { rawMemStatsJson } from '../../scripts/kit/differential.ts';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,8 @@ import t from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { GO_MEMSTATS_METRICS, renderMetrics } from '../../bridge/server/metrics.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 
 t.setTimeout(120_000);
 

@@ -19,8 +19,13 @@ import type { MiResultRecord } from '../../bridge/mi/records.ts';
 import { parseSignalTable, signalTableProblems, verifySignalsPassed } from '../../bridge/mi/signals.ts';
 import { ensureRunning, resumeIfStopped } from '../../bridge/access/watchdog.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, gdbProcesses, isAlive, lingeringStops, procStatus, sleep, threadStates, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { assertRunning } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive, lingeringStops, threadStates } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { gdbProcesses } from '../../scripts/kit/process-tree.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 const build = fixture();
 
@@ -64,7 +69,7 @@ t.test(`attach without stopping the target (${build.goVersion})`, async (t) => {
   sampling = false;
   await sampler;
 
-  t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'gdb is the tracer');
+  t.equal(readProcStatus(target.pid)?.tracerPid, gdb.pid, 'gdb is the tracer');
   t.equal(stoppedSince, undefined, 'no thread is left stopped after attach');
   t.comment(`longest window with a thread in ptrace stop during attach: ${longestStopMs.toFixed(1)} ms`);
   // New Go threads start in ptrace stop until gdb resumes them, so a brief 't' is normal;
@@ -246,7 +251,7 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
   t.equal(answered.length, sent, `one result record per command sent (${sent})`);
   t.same(answered.map((r) => r.token), executed.slice(sentBefore).map((l) => /^(\d+)-/.exec(l)?.[1]), 'each one under the token of a command we sent, in order');
   t.notOk(gdb.isExited, 'gdb did not exit');
-  t.equal(procStatus(target.pid)?.tracerPid, gdb.pid, 'target still traced by this gdb (no detach, no kill)');
+  t.equal(readProcStatus(target.pid)?.tracerPid, gdb.pid, 'target still traced by this gdb (no detach, no kill)');
   t.same(gdb.attachedPids, [target.pid], 'gdb still reports the inferior');
   t.ok(typeof c2 === 'bigint' && c2 > c1, `main.counter read through gdb still advances (${c1} → ${String(c2)})`);
   await assertRunning(t, target, 'target still running');
@@ -256,9 +261,9 @@ t.test('no caller string can inject an MI or CLI command', async (t) => {
 t.test('watchdog: a target left stopped with no tracer gets SIGCONT', async (t) => {
   const target = await startTarget(t);
   process.kill(target.pid, 'SIGSTOP');
-  t.ok(await until(() => procStatus(target.pid)?.state === 'T'), 'target in State T');
+  t.ok(await until(() => readProcStatus(target.pid)?.state === 'T'), 'target in State T');
   t.equal(resumeIfStopped(target.pid), 'resumed');
-  t.ok(await until(() => procStatus(target.pid)?.state !== 'T'), 'running again');
+  t.ok(await until(() => readProcStatus(target.pid)?.state !== 'T'), 'running again');
   t.equal(resumeIfStopped(target.pid), 'running', 'a running target is left alone');
   await assertRunning(t, target, 'progressing');
 
@@ -288,13 +293,13 @@ for (const mode of ['wait:SIGTERM', 'wait:SIGINT', 'wait:SIGKILL', 'uncaught', '
       child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
     });
     const { gdbPid } = JSON.parse(first) as { gdbPid: number };
-    t.equal(procStatus(target.pid)?.tracerPid, gdbPid, 'attached');
+    t.equal(readProcStatus(target.pid)?.tracerPid, gdbPid, 'attached');
     if (signal) child.kill(signal);
     await exited;
     t.ok(await until(() => !isAlive(gdbPid), 10_000), `gdb ${gdbPid} gone after the parent died`);
     t.same(gdbProcesses(child.pid), [], 'no gdb child of the dead parent');
     t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
-    t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
+    t.not(readProcStatus(target.pid)?.state, 'T', 'target not stopped');
     await assertRunning(t, target, 'target running');
   });
 }
@@ -324,13 +329,13 @@ t.test('gdb killed: its supervisor SIGCONTs a watched target left stopped, and o
   process.kill(watched.pid, 'SIGSTOP');
   process.kill(other.pid, 'SIGSTOP');
   t.teardown(() => process.kill(other.pid, 'SIGCONT'));
-  t.ok(await until(() => procStatus(watched.pid)?.state === 'T' && procStatus(other.pid)?.state === 'T'), 'both stopped, untraced');
+  t.ok(await until(() => readProcStatus(watched.pid)?.state === 'T' && readProcStatus(other.pid)?.state === 'T'), 'both stopped, untraced');
   gdb.kill('SIGKILL');
   const exit = await gdb.exited;
   t.equal(exit.signal, 'SIGKILL', 'exit status of gdb, through the supervisor');
-  t.ok(await until(() => procStatus(watched.pid)?.state !== 'T', 3000), 'the watched target was resumed by the supervisor');
+  t.ok(await until(() => readProcStatus(watched.pid)?.state !== 'T', 3000), 'the watched target was resumed by the supervisor');
   await assertRunning(t, watched, 'and runs');
-  t.equal(procStatus(other.pid)?.state, 'T', 'a process gdb was never pointed at is left alone');
+  t.equal(readProcStatus(other.pid)?.state, 'T', 'a process gdb was never pointed at is left alone');
 });
 
 t.test('a clean detach unregisters the target: the supervisor leaves it alone', async (t) => {
@@ -341,9 +346,9 @@ t.test('a clean detach unregisters the target: the supervisor leaves it alone', 
   await targetDetach(gdb, target.pid);
   process.kill(target.pid, 'SIGSTOP'); // stopped by someone else after we left
   t.teardown(() => process.kill(target.pid, 'SIGCONT'));
-  await until(() => procStatus(target.pid)?.state === 'T');
+  await until(() => readProcStatus(target.pid)?.state === 'T');
   gdb.kill('SIGKILL');
   await gdb.exited;
   await sleep(700);
-  t.equal(procStatus(target.pid)?.state, 'T', 'not resumed: it was not ours any more');
+  t.equal(readProcStatus(target.pid)?.state, 'T', 'not resumed: it was not ours any more');
 });

@@ -12,8 +12,12 @@ import { gdbShow } from '../../bridge/mi/commands/gdb.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { descendantPids, parentPid } from '../../bridge/mi/process-tree.ts';
 import { openGdb } from '../../bridge/mi/open.ts';
-import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { assertRunning } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 const build = fixture();
 
@@ -122,7 +126,7 @@ t.test('stdin breaks while gdb lives on: pending commands reject at once, the cl
   t.comment(`gdb went after ${Date.now() - t0} ms (${exit.signal ?? `exit code ${exit.exitCode}`})`);
   t.notOk(isAlive(gdbPid), 'gdb reaped');
   t.ok(await until(() => fullyDetached(target.pid)), 'target untraced');
-  t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
+  t.not(readProcStatus(target.pid)?.state, 'T', 'target not stopped');
   await assertRunning(t, target, 'target running');
 });
 
@@ -163,7 +167,7 @@ t.test('close(): a gdb that also outlasts SIGTERM is SIGKILLed with its child an
   t.equal(exit.signal, 'SIGKILL', 'the last resort was needed');
   await t.rejects(busy, { code: 'MI_ERR_GDB_EXITED' }, 'the busy command rejects with the coded error');
   await expectGdbAndChildGone(t, gdbPid, sleepPid, target);
-  t.not(procStatus(target.pid)?.state, 'T', 'target not stopped');
+  t.not(readProcStatus(target.pid)?.state, 'T', 'target not stopped');
 });
 
 for (const withPgrep of [true, false]) {
@@ -181,7 +185,7 @@ for (const withPgrep of [true, false]) {
     await interpreterExecConsole(gdb, "shell /bin/sh -c 'kill -STOP $$; exec /bin/sleep 60' &");
     const group = pgrpOf(gdb.pid)!;
     let stopped: number | undefined;
-    await until(() => (stopped = groupMembers(group).find((p) => p !== gdb.pid && procStatus(p)?.state === 'T')) !== undefined, 5000);
+    await until(() => (stopped = groupMembers(group).find((p) => p !== gdb.pid && readProcStatus(p)?.state === 'T')) !== undefined, 5000);
     if (stopped === undefined) throw new Error(`nothing stopped in gdb's process group ${group}`);
     t.not(parentPid(stopped), gdb.pid, `the stopped process ${stopped} in gdb's group is not gdb's child any more (orphaned)`);
     gdb.kill('SIGKILL');

@@ -11,8 +11,9 @@ import { interpreterExecConsole } from '../../bridge/mi/commands/console.ts';
 import { fileExecAndSymbols } from '../../bridge/mi/commands/file.ts';
 import { attachInBackground } from '../../bridge/mi/commands/target.ts';
 import { openTestGdb } from '../support/gdb.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { sleep } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { sleep } from '../../scripts/kit/time.ts';
 
 const NOTICE = /\[New (?:LWP|Thread) |\[(?:LWP|Thread) [^\]]* exited\]/;
 

@@ -12,10 +12,14 @@ import { chownSync, existsSync, readdirSync, readFileSync, statSync } from 'node
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { readElfInfo } from '../../bridge/go/binary/go-binary.ts';
-import { createTempUser, deadPid, estimatedFields, lines, logRecords, MSTAT_SCRIPT, patchGoVersion, REPO_ROOT, runMstat, tempDir, type CliResult } from '../support/cli.ts';
-import { jsonFields, prepareQuietScenario, rawMemStatsJson } from '../support/differential.ts';
-import { fixture, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
-import { procStatus, sleep, threadStates, until } from '../support/proc.ts';
+import { deadPid, estimatedFields, lines, logRecords, MSTAT_SCRIPT, patchGoVersion, REPO_ROOT, runMstat, tempDir, type CliResult } from '../support/cli.ts';
+import { createTempUser } from '../../scripts/kit/temp-user.ts';
+import { jsonFields, prepareQuietScenario, rawMemStatsJson } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
+import { threadStates } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
 
 // The whole file runs ~40 subprocess CLIs (each a tsx start plus, mostly, a gdb) on top of
 // the targets; on a loaded 2-CPU machine that can exceed the default per-file timeout.
@@ -68,7 +72,7 @@ function expectError(t: Asserts, r: CliResult, code: number, keywords: RegExp[])
  * counter still advancing (when it has heartbeats), and it answers a command.
  */
 async function expectUntouched(t: Asserts, go: GoTarget, heartbeats = true): Promise<void> {
-  const st = procStatus(go.pid);
+  const st = readProcStatus(go.pid);
   t.ok(st && st.state !== 'T' && st.state !== 't' && st.state !== 'Z', `target ${go.pid} not stopped (State ${st?.state})`);
   t.equal(st?.tracerPid, 0, 'target not traced (TracerPid 0)');
   const stopped = threadStates(go.pid).filter((s) => s === 'T' || s === 't');
@@ -287,10 +291,10 @@ t.test('error: not a Go program → 3', async (t) => {
     sleeper.kill('SIGKILL');
     await gone;
   });
-  await until(() => procStatus(sleeper.pid!)?.state === 'S', 5000);
+  await until(() => readProcStatus(sleeper.pid!)?.state === 'S', 5000);
   const r = await runMstat(['--pid', String(sleeper.pid)], { env: cacheEnv(t) });
   expectError(t, r, EXIT.notReadable, [/not a Go program/, /sleep/]);
-  const st = procStatus(sleeper.pid!);
+  const st = readProcStatus(sleeper.pid!);
   t.equal(st?.state, 'S', 'sleep still sleeping (not stopped)');
   t.equal(st?.tracerPid, 0, 'sleep not traced');
   t.equal(sleeper.exitCode, null, 'sleep still running');
@@ -476,7 +480,7 @@ async function interrupted(t: Asserts, go: GoTarget, env: Record<string, string>
     },
   });
   t.ok(gdbPid > 0, `gdb pid ${gdbPid} from the debug log`);
-  const gone = await until(() => procStatus(gdbPid) === undefined || procStatus(gdbPid)?.state === 'Z', 5000);
+  const gone = await until(() => readProcStatus(gdbPid) === undefined || readProcStatus(gdbPid)?.state === 'Z', 5000);
   t.ok(gone, `gdb ${gdbPid} exited with mstat`);
   return { r, gdbPid, sent };
 }
@@ -489,7 +493,7 @@ async function expectRunningAfterSignal(t: Asserts, go: GoTarget, what: string):
   await sleep(300); // the kernel detaches threads one by one; let a late group-stop show
   const stopped = threadStates(go.pid).filter((s) => s === 'T' || s === 't');
   t.same(stopped, [], `${what}: no thread of the target left stopped`);
-  t.equal(procStatus(go.pid)?.tracerPid, 0, `${what}: target not traced`);
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, `${what}: target not traced`);
   if (stopped.length > 0) process.kill(go.pid, 'SIGCONT');
   await expectUntouched(t, go);
 }

@@ -15,10 +15,13 @@ import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { testBridge } from '../support/bridge.ts';
 import { deadPid, estimatedFields, lines, runMstat, runMstatInPty, tempDir, type CliResult } from '../support/cli.ts';
-import { jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../support/differential.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, procStatus, sleep, threadStates, until } from '../support/proc.ts';
-import { freePort } from '../support/ports.ts';
+import { jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, threadStates } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
+import { freePort } from '../../scripts/kit/ports.ts';
 
 // ~30 subprocess CLIs (a tsx start and mostly a gdb each) on a loaded 2-CPU machine.
 t.setTimeout(300_000);
@@ -58,7 +61,7 @@ async function expectRunningUntraced(t: Asserts, go: GoTarget, what: string): Pr
   // A bridge detaches after its linger; our own gdb is gone when mstat exits.
   t.ok(await until(() => fullyDetached(go.pid), 5000), `${what}: target not traced (TracerPid 0)`);
   await sleep(200); // a late group-stop would show now
-  const st = procStatus(go.pid);
+  const st = readProcStatus(go.pid);
   t.ok(st && st.state !== 'T' && st.state !== 't' && st.state !== 'Z', `${what}: target not stopped (State ${st?.state})`);
   const stopped = threadStates(go.pid).filter((s) => s === 'T' || s === 't');
   t.same(stopped, [], `${what}: no thread stopped`);
@@ -235,12 +238,12 @@ t.test('--bridge errors: wrong or missing token, no bridge â†’ 7; wire errors â†
   expectError(t, noProc, EXIT.notReadable, [/no process/, new RegExp(`\\b${gone}\\b`)]);
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.teardown(() => sleeper.kill('SIGKILL'));
-  await until(() => procStatus(sleeper.pid!)?.state === 'S', 5000);
+  await until(() => readProcStatus(sleeper.pid!)?.state === 'S', 5000);
   const notGo = await runMstat(['--pid', String(sleeper.pid), '--bridge', url, '--token', 'the-right-token']);
   expectError(t, notGo, EXIT.notReadable, [/not a Go program/]);
   const direct = await runMstat(['--pid', String(sleeper.pid)], { env: cacheEnv(t) });
   t.equal(direct.code, notGo.code, 'the same status as the direct read of the non-Go process');
-  t.equal(procStatus(sleeper.pid!)?.tracerPid, 0, 'sleep not traced');
+  t.equal(readProcStatus(sleeper.pid!)?.tracerPid, 0, 'sleep not traced');
   await expectRunningUntraced(t, go, 'after the refused connections');
 });
 
@@ -360,7 +363,7 @@ t.test('--list: the fixture with its Go version, attachable; no non-Go process',
   const viaBridge = await runMstat(['--list', '--bridge', `ws://127.0.0.1:${bridge.address.port}`]);
   t.equal(viaBridge.code, EXIT.ok, `--bridge: exit 0 (${describe(viaBridge)})`);
   t.match(viaBridge.stdout, new RegExp(`^\\s*${go.pid}\\s+${build.goVersion.replaceAll('.', '\\.')}\\s+yes\\s+${build.path}$`, 'm'), '--bridge: the bridge host\'s listing has the fixture');
-  t.equal(procStatus(go.pid)?.tracerPid, 0, 'listing traced nothing');
+  t.equal(readProcStatus(go.pid)?.tracerPid, 0, 'listing traced nothing');
 });
 
 // ------------------------------------------------------------------ usage

@@ -5,10 +5,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
-import { TestClient } from '../support/bridge.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
-import { freePort, portOpen } from '../support/ports.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { freePort, portOpen } from '../../scripts/kit/ports.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -53,12 +55,12 @@ for (const { signal, group } of CASES) {
       npx.kill('SIGKILL');
     });
     t.ok(await until(() => portOpen(port), 30_000, 100), `the bridge listens on ${port}`);
-    const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+    const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws`);
     t.teardown(() => c.ws.terminate());
     await c.opened;
     c.send({ type: 'subscribe', id: 's', target: { pid: go.pid }, intervalMs: 100, mode: 'live' });
     await c.next('sample', () => true, 60_000);
-    t.not(procStatus(go.pid)?.tracerPid ?? 0, 0, 'the target is traced while subscribed');
+    t.not(readProcStatus(go.pid)?.tracerPid ?? 0, 0, 'the target is traced while subscribed');
     const bridges = bridgeProcesses(port);
     t.ok(bridges.length >= 1, `the bridge process: ${bridges.join(',')}`);
 
@@ -68,7 +70,7 @@ for (const { signal, group } of CASES) {
     const closed = await until(async () => !(await portOpen(port)) && bridgeProcesses(port).length === 0, 3000, 50);
     const ms = performance.now() - t0;
     t.ok(closed, `port closed and no bridge process left ${ms.toFixed(0)} ms after ${signal} (${bridgeProcesses(port).join(',') || 'none'}) ${closed ? '' : output.slice(-500)}`);
-    const s = procStatus(go.pid);
+    const s = readProcStatus(go.pid);
     t.equal(s?.tracerPid, 0, 'the target is untraced');
     t.not(s?.state, 'T', 'and not stopped');
     t.equal((await go.command('memstats')).event, 'memstats', 'and answers (runs on)');

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { assertCleanStop } from '../support/clean-stop.ts';
-import { fixture, GoTarget } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
 import { installTarball, packTarball, PACKAGE_ENV as env } from '../support/package-install.ts';
-import { freePort } from '../support/ports.ts';
-import { procStatus, until } from '../support/proc.ts';
+import { freePort } from '../../scripts/kit/ports.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const run = promisify(execFile);
 
@@ -85,7 +87,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     const port = await freePort();
     const child = spawn(join(app, 'node_modules', '.bin', 'mstat-bridge'), ['--listen', `127.0.0.1:${port}`, '--no-auth', '--log-level', 'warn', '--scrape-attach', String(go.pid)], { cwd: app, env: { ...env, MSTAT_CACHE_DIR: mkdtempSync(join(work, 'cache-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
     t.teardown(() => child.kill('SIGKILL'));
-    const traced = await until(() => (procStatus(go.pid)?.tracerPid ?? 0) !== 0, 30_000, 50);
+    const traced = await until(() => (readProcStatus(go.pid)?.tracerPid ?? 0) !== 0, 30_000, 50);
     t.ok(traced, 'the target is attached (--scrape-attach)');
     await assertCleanStop(t, child, { signal, port, targetPid: go.pid });
     t.equal((await go.command('memstats')).event, 'memstats', 'and answers');

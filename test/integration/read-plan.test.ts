@@ -8,8 +8,9 @@ import type { Memory } from '../../bridge/go/memory/memory.ts';
 import { type Sample } from '../../bridge/go/target.ts';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { differentialRound, prepareQuietScenario, waitQuiet, type RoundResult } from '../support/differential.ts';
-import { fixtures, fixture, GoTarget } from '../support/go-targets.ts';
+import { differentialRound, prepareQuietScenario, waitQuiet, type RoundResult } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixtures, fixture } from '../../scripts/kit/fixtures.ts';
 
 /** Every field equal to ReadMemStats, or within the bound of a field flagged estimated. */
 function inexact(r: RoundResult): Record<string, unknown> {

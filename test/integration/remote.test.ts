@@ -16,11 +16,15 @@ import { parseDestination, sshArgv } from '../../bridge/access/remote/ssh.ts';
 import { shCommand } from '../../bridge/access/remote/remote-sh.ts';
 import { RemoteAccess } from '../../bridge/access/remote/remote-access.ts';
 import { formatMemStatsJson } from '../../clients/shared/memstats-format.ts';
-import { spawnBridgeProcess, TestClient, testBridge } from '../support/bridge.ts';
-import { differentialRound, jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet, type RoundResult } from '../support/differential.ts';
-import { fixture, fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, procStatus, sleep, until } from '../support/proc.ts';
-import { ALIAS, sshClientsUsing, startSshd, type TestSshd } from '../support/sshd.ts';
+import { spawnBridgeProcess, testBridge } from '../support/bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { differentialRound, jsonFields, prepareQuietScenario, rawMemStatsJson, waitQuiet, type RoundResult } from '../../scripts/kit/differential.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture, fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { sleep, until } from '../../scripts/kit/time.ts';
+import { ALIAS, sshClientsUsing, startSshd, type TestSshd } from '../../scripts/kit/sshd.ts';
 
 t.setTimeout(300_000);
 const log = silentLogger();
@@ -56,7 +60,7 @@ function open(host: TestSshd, pid: number, opts: { exe?: string; cacheDir: strin
 /** The target runs (no thread stays stopped) and nobody traces it. */
 async function leftAlone(t: Test, pid: number, what: string): Promise<void> {
   const ok = await until(() => fullyDetached(pid), 15_000);
-  const s = procStatus(pid);
+  const s = readProcStatus(pid);
   t.ok(ok, `${what}: target ${pid} running and untraced (state ${s?.state}, tracer ${s?.tracerPid})`);
 }
 
@@ -83,7 +87,7 @@ function checkExact(t: Test, rounds: RoundResult[], label: string): void {
 
 /** The tracer of `pid` is a gdbserver running under `host`'s sshd (the read really goes through the remote side). */
 function tracedThrough(host: TestSshd, pid: number): boolean {
-  const tracer = procStatus(pid)?.tracerPid ?? 0;
+  const tracer = readProcStatus(pid)?.tracerPid ?? 0;
   return host.descendants().some((d) => d.pid === tracer && d.comm === 'gdbserver');
 }
 
@@ -187,7 +191,7 @@ t.test('bridge: subscribe {ssh, pid} streams exact samples; list-targets on the 
   await go.command('freeos');
   await go.command('burst');
   const bridge = await testBridge(t, { sshConfig: host.config });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const target = { ssh: ALIAS.ok, pid: go.pid };
   const sub = await c.request({ type: 'subscribe', id: 'r', target, intervalMs: 100 }, 'subscribed', 'r');
   t.equal(sub.type, 'subscribed', sub.type === 'error' ? sub.message : 'subscribed');
@@ -222,8 +226,8 @@ t.test('bridge: subscribe {ssh, pid} streams exact samples; list-targets on the 
 });
 
 /** Kills one of our ssh processes and checks the whole cycle: freed, told, reading again. */
-async function cutAndRecover(t: Test, host: TestSshd, go: GoTarget, c: TestClient, sub: string, which: 'tunnel' | 'gdbserver session'): Promise<void> {
-  const oldTracer = procStatus(go.pid)!.tracerPid;
+async function cutAndRecover(t: Test, host: TestSshd, go: GoTarget, c: WsClient, sub: string, which: 'tunnel' | 'gdbserver session'): Promise<void> {
+  const oldTracer = readProcStatus(go.pid)!.tracerPid;
   const procs = sshClientsUsing(host.config).filter((p) => (which === 'tunnel' ? p.argv.includes('-N') : p.argv.some((a) => a.includes('gdbserver --once'))));
   t.equal(procs.length, 1, `one ${which} ssh`);
   const from = c.received.length;
@@ -245,7 +249,7 @@ t.test('link cut (tunnel, then the gdbserver session, killed): error, target lef
   const host = await loopback();
   const go = await startTarget(t);
   const bridge = await testBridge(t, { sshConfig: host.config });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 'k', target: { ssh: ALIAS.ok, pid: go.pid }, intervalMs: 100 }, 'subscribed', 'k');
   await c.next('sample', (m) => m.seq >= 2);
   await cutAndRecover(t, host, go, c, 'k', 'tunnel');
@@ -259,7 +263,7 @@ t.test('bridge SIGKILLed mid-stream: nothing of it survives here or on the remot
   const host = await loopback();
   const go = await startTarget(t);
   const { child, port } = await spawnBridgeProcess(t, { env: { ...process.env, MSTAT_SSH_CONFIG: host.config } });
-  const c = new TestClient(`ws://127.0.0.1:${port}/v1/ws`);
+  const c = new WsClient(`ws://127.0.0.1:${port}/v1/ws`);
   t.teardown(() => c.ws.terminate());
   await c.opened;
   await c.request({ type: 'subscribe', id: 's', target: { ssh: ALIAS.ok, pid: go.pid }, intervalMs: 50, mode: 'consistent' }, 'subscribed', 's');
@@ -276,7 +280,7 @@ t.test('link down (namespace veth down): target freed by the remote side, error,
   const host = await namespaced();
   const go = await startTarget(t);
   const bridge = await testBridge(t, { sshConfig: host.config });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   await c.request({ type: 'subscribe', id: 'd', target: { ssh: ALIAS.ok, pid: go.pid }, intervalMs: 200 }, 'subscribed', 'd');
   await c.next('sample', (m) => m.seq >= 2);
   const from = c.received.length;
@@ -316,7 +320,7 @@ t.test('errors: one clear line each, the target untouched', async (t) => {
   t.teardown(() => sleeper.kill());
   const { alias: userAlias } = await host.addUser();
   const bridge = await testBridge(t, { sshConfig: host.config });
-  const c = await TestClient.connect(bridge, t);
+  const c = await WsClient.connect(bridge, t);
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['unreachable (closed port)', { ssh: ALIAS.closed, pid: go.pid }, 'SSH_UNREACHABLE', /cannot reach mstat-closed .*Connection refused.*check the host name and port/],
     ['authentication refused (key not authorized)', { ssh: ALIAS.badKey, pid: go.pid }, 'SSH_AUTH_FAILED', /refused authentication .*Permission denied.*ssh-copy-id/],

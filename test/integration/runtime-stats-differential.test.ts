@@ -9,7 +9,8 @@ import { type Sample } from '../../bridge/go/target.ts';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import type { RuntimeStats } from '../../protocol/process-stats.ts';
-import { fixture, fixtures, GoTarget, type FixtureBuild } from '../support/go-targets.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { fixture, fixtures, type FixtureBuild } from '../../scripts/kit/fixtures.ts';
 
 /** The target's `runtime` reply as exact text values (memoryLimit can be 2^63−1: no JS number). */
 async function theirs(go: GoTarget): Promise<Record<keyof RuntimeStats, string>> {

@@ -14,8 +14,11 @@ import { openGdb } from '../../bridge/mi/open.ts';
 import { ThreadTracker } from '../../bridge/mi/threads.ts';
 import { stopSettled } from '../../bridge/access/proc/proc-status.ts';
 import { processAlive } from '../../bridge/access/watchdog.ts';
-import { assertRunning, fixture, GoTarget } from '../support/go-targets.ts';
-import { fullyDetached, isAlive, until } from '../support/proc.ts';
+import { GoTarget } from '../../scripts/kit/go-target.ts';
+import { assertRunning } from '../support/go-targets.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 const FOREVER_MS = 120_000;
 

@@ -1,8 +1,8 @@
 // Issue 16's stop check, shared by every launch path: after a stop signal the launched process
 // exits 0 within 3 s, its port is closed, and the target it had attached runs on untraced.
 import type { ChildProcess } from 'node:child_process';
-import { portOpen } from './ports.ts';
-import { procStatus } from './proc.ts';
+import { portOpen } from '../../scripts/kit/ports.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
 
 interface Tap {
   equal(found: unknown, wanted: unknown, message: string): unknown;
@@ -35,7 +35,7 @@ export async function assertCleanStop(t: Tap, child: ChildProcess, opts: { signa
   t.equal(code, 0, `${opts.signal}: exited 0 within 3 s (${code === 'late' ? 'still running' : `${ms} ms`})${code === 0 ? '' : ` ${opts.output?.().slice(-1500) ?? ''}`}`);
   t.notOk(await portOpen(opts.port), 'the port is closed');
   if (opts.targetPid === undefined) return;
-  const s = procStatus(opts.targetPid);
+  const s = readProcStatus(opts.targetPid);
   t.equal(s?.tracerPid, 0, 'the target is untraced');
   t.not(s?.state ?? 'gone', 'T', 'and not stopped');
 }

@@ -1,7 +1,6 @@
 // Runs the real `mstat` CLI (clients/cli/mstat.ts through tsx) as a subprocess, for black-box tests,
-// plus the small fixtures those tests need: temp dirs, a temporary unprivileged user, file patches.
-import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+// plus the small fixtures those tests need: temp dirs, file patches (a temporary user: scripts/kit/temp-user.ts).
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,35 +163,6 @@ export async function deadPid(): Promise<number> {
   const pid = c.pid!;
   await new Promise((r) => c.on('exit', r));
   return pid;
-}
-
-export interface TempUser {
-  name: string;
-  uid: number;
-  gid: number;
-  remove(): void;
-}
-
-/** A temporary system user with its own group (needs root); `remove()` deletes both. */
-export function createTempUser(): TempUser {
-  const name = `mstat-test-${randomBytes(4).toString('hex')}`;
-  execFileSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', name], { stdio: 'pipe' });
-  const id = (flag: string): number => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
-  let removed = false;
-  const uid = id('-u');
-  return {
-    name,
-    uid,
-    gid: id('-g'),
-    remove(): void {
-      if (removed) return;
-      removed = true;
-      // Whatever still runs as the user (a bridge a failed test left) would make userdel refuse.
-      spawnSync('pkill', ['-KILL', '-U', String(uid)]);
-      for (let i = 0; i < 50 && spawnSync('pgrep', ['-U', String(uid)]).status === 0; i++) spawnSync('sleep', ['0.1']);
-      execFileSync('userdel', [name], { stdio: 'pipe' });
-    },
-  };
 }
 
 /**

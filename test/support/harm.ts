@@ -11,11 +11,16 @@ import type { z } from 'zod';
 import type { ConfigSchema } from '../../bridge/config-schema.ts';
 import type { ServerMessage } from '../../protocol/server-messages.ts';
 import { targetKey, type TargetRef } from '../../protocol/target.ts';
-import { descendants, TestClient, testBridge } from './bridge.ts';
+import { testBridge } from './bridge.ts';
+import { WsClient } from '../../scripts/kit/ws-client.ts';
+import { descendants } from '../../scripts/kit/process-tree.ts';
 import { runMstat } from './cli.ts';
 import { LOG_DIR } from './gdb.ts';
-import { fixture, GoTarget, type TargetEvent } from './go-targets.ts';
-import { fullyDetached, isAlive, procStatus, until } from './proc.ts';
+import { GoTarget, type TargetEvent } from '../../scripts/kit/go-target.ts';
+import { fixture } from '../../scripts/kit/fixtures.ts';
+import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
+import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
+import { until } from '../../scripts/kit/time.ts';
 
 /** The signals of the matrix, with the numbers memhog reports (x86-64 Linux). */
 export const HARM_SIGNALS: ReadonlyArray<{ name: string; signo: number }> = [
@@ -89,7 +94,7 @@ export class Matrix {
 }
 
 export function traced(pid: number): boolean {
-  return (procStatus(pid)?.tracerPid ?? 0) !== 0;
+  return (readProcStatus(pid)?.tracerPid ?? 0) !== 0;
 }
 
 async function readingsGrow(r: HarmReader, by = 3, timeoutMs = EVENT_MS): Promise<boolean> {
@@ -204,7 +209,7 @@ export function bridgeWay(name: string, mode: 'live' | 'consistent', opts: { ref
     name,
     async start(t, target) {
       const bridge = await testBridge(t, opts.bridge ?? {});
-      const c = await TestClient.connect(bridge, t);
+      const c = await WsClient.connect(bridge, t);
       const ref = opts.refOf?.(target) ?? { pid: target.pid };
       c.send({ type: 'subscribe', id: 'h', target: ref, intervalMs: 10, mode });
       await c.next('sample', (s) => s.subscription === 'h', 60_000);

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BUILD_DIR } from './go-targets.ts';
+import { BUILD_DIR } from '../../scripts/kit/fixtures.ts';
 
 export const INSTRUMENTED_PATH = join(BUILD_DIR, 'instrumented');
 

@@ -3,7 +3,7 @@ import type { Sample, SampleMode } from '../../bridge/go/target.ts';
 import type { LocalTarget } from '../../bridge/access/local-target.ts';
 import { formatMemStatsJson, formatMemStatsPprof } from '../../clients/shared/memstats-format.ts';
 import { MEMSTATS_FIELDS, type MemStats } from '../../protocol/memstats.ts';
-import type { GoTarget } from './go-targets.ts';
+import type { GoTarget } from './go-target.ts';
 
 /**
  * The state the differential tests read: a GC history (NumGC, the PauseNs ring, forced

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEMSTATS_U64_FIELDS, type MemStats } from '../../protocol/memstats.ts';
-import { fixture, GoTarget, type FixtureBuild } from './go-targets.ts';
+import { GoTarget } from './go-target.ts';
+import { fixture, type FixtureBuild } from './fixtures.ts';
 
 /** core_pattern must name a plain file for the kernel to write cores into the target's cwd. */
 export function corePatternProblem(): string | undefined {

@@ -1,4 +1,4 @@
-// A private sshd for the remote tests: temporary host and client keys, its own config, ports,
+// A private sshd for the remote tests and bench-remote: temporary host and client keys, its own config, ports,
 // PidFile and authorized_keys, and a client config file passed with -F. Nothing of the
 // system's ssh configuration is read or touched. Optionally the sshd runs in its own network
 // namespace (a veth pair with 10.x addresses), so the "remote host" is a different address.
@@ -8,8 +8,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTempUser, type TempUser } from './cli.ts';
+import { createTempUser, type TempUser } from './temp-user.ts';
 import { freePort } from './ports.ts';
+import { descendants } from './process-tree.ts';
 
 /** Host aliases of the client config; each exercises one situation. */
 export const ALIAS = {
@@ -66,45 +67,6 @@ function keygen(path: string): string {
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${(r.stderr || r.error?.message || '').trim()}`);
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-}
-
-/** All processes that descend from `root` (not including it). */
-export function descendantsOf(root: number): Array<{ pid: number; comm: string }> {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const pp = parentOf(Number(d));
-    if (pp !== undefined) parent.set(Number(d), pp);
-  }
-  const out: Array<{ pid: number; comm: string }> = [];
-  for (const [pid] of parent) {
-    let p = parent.get(pid);
-    for (let depth = 0; p !== undefined && p > 1 && depth < 32; depth++) {
-      if (p === root) {
-        out.push({ pid, comm: commOf(pid) });
-        break;
-      }
-      p = parent.get(p);
-    }
-  }
-  return out;
 }
 
 /** The ssh client processes whose command line names `config` (ours run with -F config), with their argv. */
@@ -277,7 +239,7 @@ export async function startSshd(t: { teardown(fn: () => unknown): void }, opts: 
     const users: TempUser[] = [];
     cleanups.push(() => {
       // Sessions a failed test left behind would keep the user (and the namespace) busy.
-      for (const d of descendantsOf(sshdPid)) spawnSync('kill', ['-KILL', String(d.pid)]);
+      for (const d of descendants(sshdPid)) spawnSync('kill', ['-KILL', String(d.pid)]);
       child.kill('SIGKILL');
     });
     try {
@@ -314,8 +276,8 @@ export async function startSshd(t: { teardown(fn: () => unknown): void }, opts: 
         appendFileSync(config, hostBlock(alias, [`Port ${port}`, `User ${user.name}`, `IdentityFile ${key}`, `UserKnownHostsFile ${join(dir, 'known_hosts')}`]));
         return { alias, user };
       },
-      sessionPids: () => descendantsOf(sshdPid).filter((d) => d.comm === 'sshd').map((d) => d.pid),
-      descendants: () => descendantsOf(sshdPid),
+      sessionPids: () => descendants(sshdPid).filter((d) => d.comm === 'sshd').map((d) => d.pid),
+      descendants: () => descendants(sshdPid),
       setLink(up) {
         if (!hostIf) throw new Error('setLink needs the netns variant');
         run('ip', ['link', 'set', hostIf, up ? 'up' : 'down']);
