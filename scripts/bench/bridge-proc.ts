@@ -1,11 +1,27 @@
 // One mstat-bridge as a subprocess of a given checkout (this one or a baseline worktree), for
-// the benches that kill it or watch it for a long time. Benchmarks only.
+// the benches that load it, kill it or watch it for a long time. Benchmarks only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { descendants } from '../kit/process-tree.ts';
 import { sleep } from '../kit/time.ts';
+
+export interface BridgeProcOptions {
+  /** every line the bridge writes (both streams) is appended here */
+  logPath?: string;
+  logLevel?: string;
+  args?: string[];
+  /** sees every line the bridge writes, as it comes */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface Healthz {
+  targets: number;
+  subscribers: number;
+  connections: number;
+}
 
 export class BridgeProc {
   readonly pid: number;
@@ -14,10 +30,11 @@ export class BridgeProc {
   private readonly proc: ChildProcess;
   private readonly logFile: WriteStream | undefined;
 
-  private constructor(root: string, cacheDir: string, logPath: string | undefined, logLevel: string, args: string[]) {
+  private constructor(root: string, cacheDir: string, private readonly opts: BridgeProcOptions) {
     const env: NodeJS.ProcessEnv = { ...process.env, MSTAT_CACHE_DIR: cacheDir };
     for (const k of ['MSTAT_TOKEN', 'MSTAT_LISTEN', 'MSTAT_ALLOW_PIDS', 'MSTAT_SCRAPE_ATTACH', 'MSTAT_LOG_LEVEL']) delete env[k];
-    this.proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bridge', 'main.ts'), '--listen', '127.0.0.1:0', '--log-level', logLevel, '--no-auth', ...args], {
+    // --no-auth: a bench is about cost, and its clients run as the bridge's user anyway.
+    this.proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bridge', 'main.ts'), '--listen', '127.0.0.1:0', '--log-level', opts.logLevel ?? 'info', '--no-auth', ...(opts.args ?? [])], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,17 +42,22 @@ export class BridgeProc {
     });
     this.pid = this.proc.pid!;
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
-    this.logFile = logPath ? createWriteStream(logPath, { flags: 'a' }) : undefined;
-    this.proc.stderr!.on('data', (d: Buffer) => this.logFile?.write(d));
+    this.logFile = opts.logPath ? createWriteStream(opts.logPath, { flags: 'a' }) : undefined;
+    createInterface({ input: this.proc.stderr! }).on('line', (l) => this.line(l, 'stderr'));
+  }
+
+  private line(l: string, stream: 'stdout' | 'stderr'): void {
+    this.logFile?.write(l + '\n');
+    this.opts.onLine?.(l, stream);
   }
 
   /** Starts `root`'s bridge on a free loopback port (no auth: the bench's clients are ours). */
-  static async start(root: string, cacheDir: string, opts: { logPath?: string; logLevel?: string; args?: string[] } = {}): Promise<BridgeProc> {
-    const b = new BridgeProc(root, cacheDir, opts.logPath, opts.logLevel ?? 'info', opts.args ?? []);
+  static async start(root: string, cacheDir: string, opts: BridgeProcOptions = {}): Promise<BridgeProc> {
+    const b = new BridgeProc(root, cacheDir, opts);
     b.port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bridge did not listen within 30 s')), 30_000);
       createInterface({ input: b.proc.stdout! }).on('line', (l) => {
-        b.logFile?.write(l + '\n');
+        b.line(l, 'stdout');
         const m = /"msg":"bridge listening"/.test(l) ? /"port":(\d+)/.exec(l) : null;
         if (!m) return;
         clearTimeout(timer);
@@ -54,6 +76,25 @@ export class BridgeProc {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
+  /** The bridge's /healthz answer, or undefined when it does not give one within 5 s. */
+  healthz(): Promise<Healthz | undefined> {
+    return new Promise((resolve) => {
+      const req = httpGet({ host: '127.0.0.1', port: this.port, path: '/healthz', timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as Healthz);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      });
+      req.on('error', () => resolve(undefined));
+      req.on('timeout', () => req.destroy());
+    });
+  }
+
   /** The gdb processes under the bridge now (below their supervisor shells). */
   gdbPids(): number[] {
     return descendants(this.pid).filter((d) => d.comm === 'gdb').map((d) => d.pid);
@@ -68,13 +109,19 @@ export class BridgeProc {
     if (this.alive) this.proc.kill(signal);
   }
 
-  /** SIGTERM (the bridge detaches every target), SIGKILL after 10 s. */
-  async stop(): Promise<void> {
+  /** SIGTERM (the bridge detaches every target), SIGKILL after 10 s (`killed`). */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; killed: boolean }> {
+    const t0 = Date.now();
+    let killed = false;
     if (this.alive) {
       this.proc.kill('SIGTERM');
-      if (!(await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]))) this.proc.kill('SIGKILL');
+      if (!(await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]))) {
+        killed = true;
+        this.proc.kill('SIGKILL');
+      }
     }
-    await this.exited;
+    const x = await this.exited;
     this.logFile?.end();
+    return { ...x, ms: Date.now() - t0, killed };
   }
 }
