@@ -14,7 +14,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { maxOf, ms, note, print, ratio, table } from './bench/report.ts';
 import { sleep } from './kit/time.ts';
@@ -23,10 +22,10 @@ import { createTempUser } from './kit/temp-user.ts';
 import { dumpQuietCore } from './kit/core-dump.ts';
 import { GoTarget } from './kit/go-target.ts';
 import { fixture } from './kit/fixtures.ts';
-import { baselineCheckout } from './bench/baseline.ts';
+import { benchArgs } from './bench/args.ts';
+import { baselineCheckout, ROOT } from './bench/baseline.ts';
 
-const { values } = parseArgs({ options: { baseline: { type: 'string', default: '49e6740' } } });
-const ROOT = join(import.meta.dirname, '..');
+const values = benchArgs('usage: npx tsx scripts/bench-hostile.ts [--baseline REV]', { baseline: { type: 'string', default: '49e6740' }, help: { type: 'boolean', short: 'h' } });
 const scratch = mkdtempSync(join(tmpdir(), 'mstat-hostile-'));
 
 

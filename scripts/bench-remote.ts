@@ -14,7 +14,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TargetReader, type SampleMode } from '../bridge/go/target.ts';
 import { LocalTarget } from '../bridge/access/local-target.ts';
 import { createRootLogger } from '../bridge/log.ts';
@@ -22,6 +21,7 @@ import { RemoteAccess } from '../bridge/access/remote/remote-access.ts';
 import { GoTarget } from './kit/go-target.ts';
 import { fixture } from './kit/fixtures.ts';
 import { ALIAS, startSshd, type TestSshd } from './kit/sshd.ts';
+import { benchArgs, usageError } from './bench/args.ts';
 import { median, p95 } from './bench/report.ts';
 
 const USAGE = `usage: npx tsx scripts/bench-remote.ts [--samples N] [--reps R] [--no-netns]
@@ -30,24 +30,10 @@ const USAGE = `usage: npx tsx scripts/bench-remote.ts [--samples N] [--reps R] [
   --reps R      attaches per time-to-first-sample cell (default 5)
   --no-netns    only the loopback sshd (no network namespace)`;
 
-const { values: opts } = (() => {
-  try {
-    return parseArgs({ options: { samples: { type: 'string' }, reps: { type: 'string' }, 'no-netns': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
-if (opts.help) {
-  process.stdout.write(USAGE + '\n');
-  process.exit(0);
-}
+const opts = benchArgs(USAGE, { samples: { type: 'string' }, reps: { type: 'string' }, 'no-netns': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } });
 const positive = (s: string | undefined, d: number, name: string): number => {
   if (s === undefined) return d;
-  if (!/^[1-9][0-9]*$/.test(s)) {
-    process.stderr.write(`--${name} must be a positive integer\n${USAGE}\n`);
-    process.exit(2);
-  }
+  if (!/^[1-9][0-9]*$/.test(s)) usageError(USAGE, `--${name} must be a positive integer`);
   return Number(s);
 };
 const N = positive(opts.samples, 200, 'samples');
