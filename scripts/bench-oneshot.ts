@@ -18,6 +18,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { resumeIfStopped } from '../bridge/access/watchdog.ts';
+import { fixture } from './kit/fixtures.ts';
 import { baselineCheckout, ROOT } from './bench/baseline.ts';
 import { bytes, median, ms, note, print, ratio, table } from './bench/report.ts';
 import { now } from './kit/time.ts';
@@ -46,13 +48,6 @@ process.on('exit', cleanup);
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(130));
 
 // ------------------------------------------------------------------ programs
-
-function manifestBuild(): { path: string; goVersion: string } {
-  const m = JSON.parse(execFileSync('cat', [join(ROOT, 'test', 'targets', '.build', 'manifest.json')], { encoding: 'utf8' })) as Array<{ program: string; variant: string; toolchain: string; path: string; goVersion: string }>;
-  const b = m.find((x) => x.program === 'memhog' && x.variant === 'default' && x.toolchain === '1.26');
-  if (!b) throw new Error('memhog go1.26 not built: run scripts/build-fixtures.sh');
-  return b;
-}
 
 function buildBigprog(): string {
   const out = join(work, 'bigprog');
@@ -94,15 +89,6 @@ function timed(argv: string[], env: NodeJS.ProcessEnv, check: (stdout: string) =
   return { wallNs, rssKb: rss ? Number(rss[1]) : NaN, ok, detail: ok ? '' : `${argv.join(' ')}: status ${r.status}: ${(r.stderr ?? '').slice(-300)}` };
 }
 
-function resumeIfStopped(pid: number): void {
-  try {
-    const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
-    if (/^State:\s+T/m.test(status) && /^TracerPid:\s+0$/m.test(status)) process.kill(pid, 'SIGCONT');
-  } catch {
-    /* gone */
-  }
-}
-
 const classic = (pid: number): Run => {
   // Quoted: the stop frame is usually in assembly (language c), where `runtime.memstats` does not parse.
   const r = timed(['gdb', '-nx', '-batch', '-p', String(pid), '-ex', "print 'runtime.memstats'"], {}, (out) => /\$1 = \{/.test(out));
@@ -123,7 +109,7 @@ note(`baseline checkout of ${opts.baseline}`);
 const baseDir = baselineCheckout(opts.baseline);
 const base = mstatBase(baseDir);
 
-const small = manifestBuild();
+const small = fixture({ toolchain: '1.26' });
 const bigPath = buildBigprog();
 const programs = [
   { name: `memhog ${small.goVersion} (${bytes(statSync(small.path).size)})`, pid: await startTarget(small.path, ['-heartbeat', '0', '-deadline', '30m']) },
