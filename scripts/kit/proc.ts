@@ -84,21 +84,39 @@ export function fullyDetached(pid: number): boolean {
 }
 
 /**
- * Threads seen stopped (t/T) in `samples` looks and still stopped `recheckMs` later: a
- * stop that lasts. Brief ptrace stops (a signal passing through gdb, a new thread) are normal.
+ * Threads seen stopped (t/T) in `samples` looks and still stopped `recheckMs` later without
+ * having run in between: a stop that lasts. Brief ptrace stops (a signal passing through gdb,
+ * a new thread) are normal, and a thread that was resumed and stopped again by the next
+ * signal (a loaded machine makes that look like one long stop) has switched in between: its
+ * context-switch count moved.
  */
 export async function lingeringStops(pid: number, samples = 10, recheckMs = 150): Promise<number[]> {
   const out = new Set<number>();
   for (let i = 0; i < samples; i++) {
-    const stopped = [...threadStateMap(pid)].filter(([, s]) => s === 't' || s === 'T').map(([tid]) => tid);
+    const stopped = [...threadStateMap(pid)].filter(([, s]) => s === 't' || s === 'T').map(([tid]) => [tid, contextSwitches(pid, tid)] as const);
     if (stopped.length > 0) {
       await sleep(recheckMs);
       const now = threadStateMap(pid);
-      for (const tid of stopped) if (now.get(tid) === 't' || now.get(tid) === 'T') out.add(tid);
+      for (const [tid, switches] of stopped) {
+        const state = now.get(tid);
+        if ((state === 't' || state === 'T') && contextSwitches(pid, tid) === switches) out.add(tid);
+      }
     }
     await sleep(10);
   }
   return [...out];
+}
+
+/** voluntary + nonvoluntary context switches of one thread; undefined once it is gone. */
+function contextSwitches(pid: number, tid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+    const n = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+    return v && n ? Number(v[1]) + Number(n[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pid `pid` has inside its own PID namespace (the last NSpid entry). */

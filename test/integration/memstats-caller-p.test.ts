@@ -7,7 +7,7 @@
 import t from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
-import { compareJson, prepareQuietScenario, rawMemStatsJson, waitQuiet } from '../../scripts/kit/differential.ts';
+import { compareJson, prepareQuietScenario, rawMemStatsJson, sampleRetryingStops, waitQuiet } from '../../scripts/kit/differential.ts';
 import { GoTarget } from '../../scripts/kit/go-target.ts';
 import { fixtures } from '../../scripts/kit/fixtures.ts';
 
@@ -28,7 +28,7 @@ for (const build of builds) {
     let settled = 0;
     let disturbed = 0;
     for (let round = 0; round < 30 && good < GOOD_ROUNDS; round++) {
-      const s = await target.sample('consistent');
+      const s = await sampleRetryingStops(target, 'consistent');
       // Background work (a timer, the runtime) may allocate between our stop and the command:
       // such a round says nothing about the decoder (the differential test brackets the same way).
       const before = await target.sample('live');

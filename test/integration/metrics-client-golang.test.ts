@@ -7,6 +7,7 @@ import t from 'tap';
 import { LocalTarget } from '../../bridge/access/local-target.ts';
 import { silentLogger } from '../../bridge/log.ts';
 import { renderMetrics } from '../../bridge/server/metrics.ts';
+import { sampleRetryingStops } from '../../scripts/kit/differential.ts';
 import { family, parseExposition, type Family } from '../support/exposition.ts';
 import { InstrumentedProgram } from '../support/instrumented.ts';
 
@@ -21,7 +22,7 @@ for (const env of [{}, { GOGC: 'off', GOMEMLIMIT: '300MiB', GOMAXPROCS: '1' }]) 
 
     // Theirs, ours, theirs: a value that only grows lies between its two scrapes.
     const before = parseExposition(await prog.scrape());
-    const sample = await target.sample('consistent');
+    const sample = await sampleRetryingStops(target, 'consistent');
     const after = parseExposition(await prog.scrape());
     const ours = parseExposition(renderMetrics([{ target: target.info, sample }]));
 

@@ -24,6 +24,7 @@ import { fixture, fixtures, type FixtureBuild } from '../../scripts/kit/fixtures
 import { fullyDetached, isAlive } from '../../scripts/kit/proc.ts';
 import { readProcStatus } from '../../bridge/access/proc/proc-status.ts';
 import { sleep, until } from '../../scripts/kit/time.ts';
+import { sampleRetryingStops } from '../../scripts/kit/differential.ts';
 import { ALIAS, sshClientsUsing, startSshd, type TestSshd } from '../../scripts/kit/sshd.ts';
 
 t.setTimeout(300_000);
@@ -122,7 +123,7 @@ t.test('separate host (network namespace), local exe: exact MemStats through the
   checkExact(t, await differentialRound(r, go, ['live', 'consistent']), 'local exe');
   // The Go collector's counters come with the memory; /proc over ssh arrives a moment later
   // (read off the sample's path, once every few seconds).
-  const counters = await r.sample('consistent');
+  const counters = await sampleRetryingStops(r, 'consistent');
   const reference = await go.command('runtime');
   t.strictSame([counters.runtime.goroutines, counters.runtime.threads, counters.runtime.gomaxprocs], [reference.goroutines, reference.threads, reference.gomaxprocs], 'goroutines, threads, GOMAXPROCS as the target has them');
   let process = counters.process;
