@@ -120,9 +120,11 @@ export class TargetSession {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (!this.target) {
-      this.opening ??= this.attach();
+      // The watch is part of the one shared attach: subscribers arriving together must not each
+      // add the reader's listeners (each event would then be counted and sent once per caller).
+      this.opening ??= this.attach().then((reader) => this.watch(reader));
       try {
-        this.target = this.watch(await this.opening);
+        this.target = await this.opening;
       } catch (err) {
         this.opts.health.fail(err);
         throw err;
