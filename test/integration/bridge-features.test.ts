@@ -151,7 +151,7 @@ t.test('--allow-pids: other PIDs are refused with PERMISSION_DENIED, nothing att
 t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_DENIED, bridge healthy', async (t) => {
   const { cliEnv, REPO_ROOT } = await import('../support/cli.ts');
   const { createTempUser } = await import('../../scripts/kit/temp-user.ts');
-  const { mkdtempSync, chmodSync } = await import('node:fs');
+  const { mkdtempSync, chmodSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const go = await startTarget(t); // runs as root
@@ -159,6 +159,7 @@ t.test('an unprivileged bridge: a root-owned target (and PID 1) → PERMISSION_D
   t.teardown(() => user.remove());
   const home = mkdtempSync(join(tmpdir(), 'mstat-bridge-user-'));
   chmodSync(home, 0o777);
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const { port } = await spawnBridgeProcess(t, {
     prefix: ['env', '-u', 'NODE_OPTIONS', 'setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--inh-caps=-all'],
     cwd: REPO_ROOT,
