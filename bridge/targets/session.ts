@@ -11,6 +11,7 @@ import { TargetReader, type Sample, type SampleMode } from '../go/target.ts';
 import { targetKey, type TargetInfo, type TargetRef } from '../../protocol/target.ts';
 import { BridgeErrorCode, isBridgeError, ServiceError } from '../errors.ts';
 import { MiErrorCode } from '../mi/errors.ts';
+import { nextDue } from './cadence.ts';
 import type { TargetHealth } from './health.ts';
 import { DEFAULT_RECYCLE, RecycleClock, type RecyclePolicy } from './recycle.ts';
 
@@ -220,12 +221,14 @@ export class TargetSession {
       this.latest = sample;
       this.restarts = 0;
       if (!target.stopped) this.opts.health.ok();
-      for (const s of due) {
-        // Drift-free: the next slot follows the previous one, skipping missed slots; the first
-        // sample (nextDue 0) starts the subscriber's own cadence.
-        s.nextDue = s.nextDue === 0 ? now + s.sub.intervalMs : Math.max(s.nextDue + s.sub.intervalMs, now + s.sub.intervalMs / 2);
-        if (this.subs.has(s)) s.sub.onSample(sample, target.info);
+      // Those on a cadence first, so that a first sample can join one (see cadence.ts).
+      const first = due.filter((s) => s.nextDue === 0);
+      for (const s of due) if (s.nextDue !== 0) s.nextDue = nextDue(s.nextDue, now, s.sub.intervalMs);
+      for (const s of first) {
+        const peer = [...this.subs].find((o) => o.nextDue !== 0 && o.sub.intervalMs === s.sub.intervalMs);
+        s.nextDue = nextDue(0, now, s.sub.intervalMs, peer?.nextDue);
       }
+      for (const s of due) if (this.subs.has(s)) s.sub.onSample(sample, target.info);
       const why = this.recycleClock.sampled();
       if (why !== undefined) await this.recycle(target, why);
     } catch (err) {

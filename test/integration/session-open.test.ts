@@ -35,3 +35,28 @@ t.test(`${CLIENTS} subscribers at once: one attach, and a lasting stop reported 
   const counts = clients.map((c) => c.received.filter((m) => m.type === 'error' && m.code === 'TARGET_STOPPED').length);
   t.same(counts, Array(CLIENTS).fill(1), 'TARGET_STOPPED reached each subscriber once');
 });
+
+t.test('subscribers joining at different moments share one read per interval', async (t) => {
+  const go = await startHarmTarget(t);
+  const bridge = await testBridge(t, { lingerMs: 0 });
+  const clients: WsClient[] = [];
+  // Six subscribers at 100 ms, each joining 17 ms after the one before: six phases, spread over
+  // more than the 25 ms a read may serve a subscriber early.
+  for (let i = 0; i < 6; i++) {
+    const c = await WsClient.connect(bridge, t);
+    c.send({ type: 'subscribe', id: `s${i}`, target: { pid: go.pid }, intervalMs: 100 });
+    await c.next('sample', () => true, 30_000);
+    clients.push(c);
+    await sleep(17);
+  }
+  const from = clients.map((c) => c.received.length);
+  await sleep(2000);
+  const reads = new Set<string>();
+  const perClient = clients.map((c, i) => {
+    const samples = c.received.slice(from[i]).filter((m) => m.type === 'sample');
+    for (const m of samples) if (m.type === 'sample') reads.add(m.time);
+    return samples.length;
+  });
+  t.ok(perClient.every((n) => n >= 12), `each subscriber still gets its 10 Hz (${perClient.join(', ')} samples in 2 s)`);
+  t.ok(reads.size <= 24, `${reads.size} reads of the target served them all in 2 s (one read per 100 ms is 20)`);
+});
